@@ -1,0 +1,11 @@
+//! The rules of the product, free of HTTP and SQL. Functions that depend on time take `now`.
+
+pub mod contract_account;
+pub mod error;
+pub mod ids;
+pub mod organization;
+pub mod permissions;
+pub mod tree_path;
+pub mod user;
+
+pub use error::{DomainError, DomainResult};

@@ -1,0 +1,42 @@
+//! Authorization inside write transactions: grants are read fresh, under the network lock.
+
+use crate::auth::Principal;
+use crate::domain::organization::Organization;
+use crate::domain::permissions::{effective_permissions, Permission, PermissionSet};
+use crate::store::{grants, DbConnection};
+
+use super::error::{ApiError, ApiResult};
+
+pub fn permissions_at(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    org: &Organization,
+) -> ApiResult<PermissionSet> {
+    let placed = grants::placed_for_user(conn, principal.user().id, Some(&[org.network_id]))?;
+    let placed: Vec<_> = placed.into_iter().map(|(_, grant)| grant).collect();
+    Ok(effective_permissions(&placed, org))
+}
+
+/// Refuses unless the principal holds `permission` at `org`. An organization the principal
+/// can't read answers `NOT_FOUND`, exactly like one that does not exist.
+pub fn require(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    org: &Organization,
+    permission: Permission,
+) -> ApiResult<()> {
+    check(permissions_at(conn, principal, org)?, permission)
+}
+
+pub fn check(permissions: PermissionSet, permission: Permission) -> ApiResult<()> {
+    if !permissions.contains(Permission::OrganizationRead) {
+        return Err(ApiError::NotFound);
+    }
+    if !permissions.contains(permission) {
+        return Err(ApiError::Forbidden(format!(
+            "this requires the permission {} on the organization",
+            permission.as_str()
+        )));
+    }
+    Ok(())
+}

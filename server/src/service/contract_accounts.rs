@@ -1,0 +1,145 @@
+//! Contract accounts. Until billing roles arrive, an account is managed by the user who created
+//! it; anyone who can read an organization sees that organization's account.
+
+use chrono::{DateTime, Utc};
+
+use crate::auth::Principal;
+use crate::domain::contract_account::{
+    validate_account_name, validate_email, validate_plan, ContractAccount, DEFAULT_PLAN,
+};
+use crate::domain::ids::ContractAccountId;
+use crate::store::{contract_accounts, organizations, DbConnection};
+
+use super::error::{ApiError, ApiResult};
+use super::Services;
+
+#[derive(Debug, Clone)]
+pub struct NewContractAccount {
+    pub name: String,
+    pub billing_email: String,
+    pub plan: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ContractAccountPatch {
+    pub name: Option<String>,
+    pub billing_email: Option<String>,
+    pub plan: Option<String>,
+}
+
+impl Services {
+    pub async fn create_contract_account(
+        &self,
+        principal: &Principal,
+        input: NewContractAccount,
+        now: DateTime<Utc>,
+    ) -> ApiResult<ContractAccount> {
+        let account = ContractAccount {
+            id: ContractAccountId::new_random(),
+            name: validate_account_name(&input.name)?,
+            billing_email: validate_email("billingEmail", &input.billing_email)?,
+            plan: validate_plan(input.plan.as_deref().unwrap_or(DEFAULT_PLAN))?,
+            owner_user_id: principal.user().id,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store
+            .write(move |conn| {
+                contract_accounts::insert(conn, &account)?;
+                Ok::<_, ApiError>(account)
+            })
+            .await
+    }
+
+    pub async fn update_contract_account(
+        &self,
+        principal: &Principal,
+        id: ContractAccountId,
+        patch: ContractAccountPatch,
+        now: DateTime<Utc>,
+    ) -> ApiResult<ContractAccount> {
+        let name = patch.name.as_deref().map(validate_account_name).transpose()?;
+        let email = patch
+            .billing_email
+            .as_deref()
+            .map(|e| validate_email("billingEmail", e))
+            .transpose()?;
+        let plan = patch.plan.as_deref().map(validate_plan).transpose()?;
+        let principal = principal.clone();
+        self.store
+            .write(move |conn| {
+                let mut account = owned_account(conn, &principal, id)?;
+                account.name = name.unwrap_or(account.name);
+                account.billing_email = email.unwrap_or(account.billing_email);
+                account.plan = plan.unwrap_or(account.plan);
+                account.updated_at = now;
+                contract_accounts::update(conn, &account)?;
+                Ok(account)
+            })
+            .await
+    }
+
+    /// Deletes an account no organization uses (soft-deleted ones count: they may return).
+    pub async fn delete_contract_account(
+        &self,
+        principal: &Principal,
+        id: ContractAccountId,
+    ) -> ApiResult<ContractAccountId> {
+        let principal = principal.clone();
+        self.store
+            .write(move |conn| {
+                owned_account(conn, &principal, id)?;
+                if organizations::account_in_use(conn, id)? {
+                    return Err(ApiError::Conflict(
+                        "organizations still use this contract account".into(),
+                    ));
+                }
+                contract_accounts::delete(conn, id)?;
+                Ok(id)
+            })
+            .await
+    }
+}
+
+/// The account if the principal manages it; otherwise it does not exist for them.
+pub fn owned_account(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    id: ContractAccountId,
+) -> ApiResult<ContractAccount> {
+    contract_accounts::find(conn, id)?
+        .filter(|account| account.owner_user_id == principal.user().id)
+        .ok_or(ApiError::NotFound)
+}
+
+/// The account a new organization gets: the one asked for (which the principal must manage,
+/// unless it is the inherited one), else the inherited one, else a new account of its own.
+pub fn account_for_new_organization(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    requested: Option<ContractAccountId>,
+    inherited: Option<ContractAccountId>,
+    organization_name: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<ContractAccountId> {
+    match (requested, inherited) {
+        (Some(requested), Some(inherited)) if requested == inherited => Ok(inherited),
+        (Some(requested), _) => owned_account(conn, principal, requested)
+            .map(|a| a.id)
+            .map_err(|_| ApiError::bad_input("contractAccountId", "no such contract account")),
+        (None, Some(inherited)) => Ok(inherited),
+        (None, None) => {
+            let account = ContractAccount {
+                id: ContractAccountId::new_random(),
+                name: validate_account_name(organization_name)?,
+                billing_email: principal.user().email.clone(),
+                plan: DEFAULT_PLAN.to_owned(),
+                owner_user_id: principal.user().id,
+                created_at: now,
+                updated_at: now,
+            };
+            contract_accounts::insert(conn, &account)?;
+            Ok(account.id)
+        }
+    }
+}

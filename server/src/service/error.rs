@@ -1,0 +1,82 @@
+//! The one error type of the API, with the public codes of SPEC §6.
+
+use crate::domain::DomainError;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("authentication required: send a valid bearer token")]
+    Unauthenticated,
+    #[error("{0}")]
+    Forbidden(String),
+    /// Also what a caller gets for something that exists but is hidden from it.
+    #[error("not found")]
+    NotFound,
+    #[error("{message}")]
+    BadUserInput { message: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// Logged with its cause; the client only learns that something failed.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::NotFound => "NOT_FOUND",
+            Self::BadUserInput { .. } => "BAD_USER_INPUT",
+            Self::Conflict(_) => "CONFLICT",
+            Self::LimitExceeded(_) => "LIMIT_EXCEEDED",
+            Self::Internal(_) => "INTERNAL",
+        }
+    }
+
+    pub fn bad_input(field: &str, message: impl std::fmt::Display) -> Self {
+        Self::BadUserInput {
+            message: format!("{field}: {message}"),
+        }
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::InvalidInput { field, message } => Self::bad_input(&field, message),
+            DomainError::NotFound => Self::NotFound,
+            DomainError::Forbidden(message) => Self::Forbidden(message),
+            DomainError::Conflict(message) => Self::Conflict(message),
+            DomainError::LimitExceeded(message) => Self::LimitExceeded(message),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Query(query) => query.into(),
+            other => Self::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    /// A unique violation that slipped past the explicit checks (a concurrent writer won the
+    /// race) is a conflict; everything else is internal.
+    fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match error {
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                Self::Conflict("a concurrent change conflicts with this one; retry".into())
+            }
+            Error::NotFound => Self::NotFound,
+            other => Self::Internal(Box::new(other)),
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

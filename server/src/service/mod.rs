@@ -1,0 +1,19 @@
+//! Use cases: each runs one transaction, applies the domain rules and the authorization
+//! checks, and calls the store. GraphQL resolvers and CLI commands call into here.
+
+pub mod access;
+pub mod contract_accounts;
+mod error;
+pub mod organizations;
+
+pub use error::{ApiError, ApiResult};
+
+use crate::domain::organization::TreeLimits;
+use crate::store::Store;
+
+/// What every use case needs.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Store,
+    pub limits: TreeLimits,
+}

@@ -1,0 +1,435 @@
+//! Structural changes of the tree. Each is one transaction that first takes its network's lock
+//! (see `store::networks::lock_and_allocate`), then reads what it depends on, so concurrent
+//! requests from any number of server processes leave one consistent tree.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::auth::Principal;
+use crate::domain::ids::{ContractAccountId, DeletionId, NetworkId, OrganizationId};
+use crate::domain::organization::{
+    check_add_child, check_add_root, check_move, check_restore, purge_after, Organization,
+    OrganizationKind, OrganizationName,
+};
+use crate::domain::permissions::{BuiltInRole, Permission};
+use crate::domain::tree_path::TreePath;
+use crate::store::{grants, networks, organizations, DbConnection};
+
+use super::access::{check, permissions_at, require};
+use super::contract_accounts::account_for_new_organization;
+use super::error::{ApiError, ApiResult};
+use super::Services;
+
+#[derive(Debug, Clone)]
+pub struct NewOrganization {
+    pub name: String,
+    pub kind: Option<OrganizationKind>,
+    pub contract_account_id: Option<ContractAccountId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CopyOrganization {
+    pub source_id: OrganizationId,
+    /// `None` makes the copy the root of a new network.
+    pub parent_id: Option<OrganizationId>,
+    pub name: Option<String>,
+    pub include_sub_organizations: bool,
+    pub contract_account_id: Option<ContractAccountId>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PurgeReport {
+    pub organizations: usize,
+    pub networks: usize,
+}
+
+impl Services {
+    /// A new network whose root is the new organization; its creator becomes its OPS_ADMIN.
+    pub async fn add_organization(
+        &self,
+        principal: &Principal,
+        input: NewOrganization,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Organization> {
+        let name = OrganizationName::parse(&input.name)?;
+        let principal = principal.clone();
+        self.store
+            .write(move |conn| {
+                let network = NetworkId::new_random();
+                let account = account_for_new_organization(
+                    conn,
+                    &principal,
+                    input.contract_account_id,
+                    None,
+                    &name.display,
+                    now,
+                )?;
+                networks::insert(conn, network, 1, now)?;
+                let root = new_organization(network, 1, None, TreePath::root(1), &name, input.kind, account, now);
+                organizations::insert(conn, std::slice::from_ref(&root))?;
+                grants::insert(conn, network, principal.user().id, BuiltInRole::OpsAdmin.as_str(), root.id, now)?;
+                Ok(root)
+            })
+            .await
+    }
+
+    /// A new root above the current root of a network; the network keeps its id.
+    pub async fn add_root_organization(
+        &self,
+        principal: &Principal,
+        root_id: OrganizationId,
+        input: NewOrganization,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Organization> {
+        let name = OrganizationName::parse(&input.name)?;
+        let principal = principal.clone();
+        let limits = self.limits;
+        self.store
+            .write(move |conn| {
+                let network = lock_network_of(conn, root_id, 1)?;
+                let old_root = live_in(conn, network.id, root_id)?;
+                require(conn, &principal, &old_root, Permission::OrganizationManage)?;
+                check_add_root(&old_root, organizations::deepest_in_network(conn, network.id)?, &limits)?;
+                let account = account_for_new_organization(
+                    conn,
+                    &principal,
+                    input.contract_account_id,
+                    Some(old_root.contract_account_id),
+                    &name.display,
+                    now,
+                )?;
+                let path = TreePath::root(network.first_seq);
+                organizations::push_down_under(conn, network.id, &path, now)?;
+                let root = new_organization(network.id, network.first_seq, None, path, &name, input.kind, account, now);
+                organizations::insert(conn, std::slice::from_ref(&root))?;
+                organizations::set_parent(conn, network.id, old_root.id, root.id, now)?;
+                Ok(root)
+            })
+            .await
+    }
+
+    pub async fn add_sub_organization(
+        &self,
+        principal: &Principal,
+        parent_id: OrganizationId,
+        input: NewOrganization,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Organization> {
+        let name = OrganizationName::parse(&input.name)?;
+        let principal = principal.clone();
+        let limits = self.limits;
+        self.store
+            .write(move |conn| {
+                let network = lock_network_of(conn, parent_id, 1)?;
+                let parent = live_in(conn, network.id, parent_id)?;
+                require(conn, &principal, &parent, Permission::OrganizationManage)?;
+                check_add_child(&parent, &limits)?;
+                ensure_unique_name(conn, &parent, &name, None)?;
+                let account = account_for_new_organization(
+                    conn,
+                    &principal,
+                    input.contract_account_id,
+                    Some(parent.contract_account_id),
+                    &name.display,
+                    now,
+                )?;
+                let child = new_organization(
+                    network.id,
+                    network.first_seq,
+                    Some(parent.id),
+                    parent.path.child(network.first_seq),
+                    &name,
+                    input.kind,
+                    account,
+                    now,
+                );
+                organizations::insert(conn, std::slice::from_ref(&child))?;
+                Ok(child)
+            })
+            .await
+    }
+
+    /// Duplicates an organization (and optionally its live subtree) as a template. Grants and
+    /// everything else attached to the source stay behind; the copy is independent.
+    pub async fn copy_organization(
+        &self,
+        principal: &Principal,
+        input: CopyOrganization,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Organization> {
+        let name = input.name.as_deref().map(OrganizationName::parse).transpose()?;
+        let principal = principal.clone();
+        let limits = self.limits;
+        self.store
+            .write(move |conn| {
+                let source = organizations::find(conn, input.source_id)?
+                    .filter(|o| !o.is_deleted())
+                    .ok_or(ApiError::NotFound)?;
+                require(conn, &principal, &source, Permission::OrganizationRead)?;
+                let originals = if input.include_sub_organizations {
+                    organizations::subtree(conn, source.network_id, &source.path, true)?
+                } else {
+                    vec![source.clone()]
+                };
+                let name = match name {
+                    Some(name) => name,
+                    None => OrganizationName::parse(&source.name)?,
+                };
+                let count = i64::try_from(originals.len()).unwrap_or(i64::MAX);
+                let deepest = originals.iter().map(|o| o.depth).max().unwrap_or(source.depth);
+
+                let (network, first_seq, parent) = match input.parent_id {
+                    Some(parent_id) => {
+                        let network = lock_network_of(conn, parent_id, count)?;
+                        let parent = live_in(conn, network.id, parent_id)?;
+                        require(conn, &principal, &parent, Permission::OrganizationManage)?;
+                        limits.check_depth(parent.depth + 1 + deepest - source.depth)?;
+                        ensure_unique_name(conn, &parent, &name, None)?;
+                        (network.id, network.first_seq, Some(parent))
+                    }
+                    None => {
+                        limits.check_depth(deepest - source.depth)?;
+                        let network = NetworkId::new_random();
+                        networks::insert(conn, network, count, now)?;
+                        (network, 1, None)
+                    }
+                };
+                let account = account_for_new_organization(
+                    conn,
+                    &principal,
+                    input.contract_account_id,
+                    parent.as_ref().map(|p| p.contract_account_id),
+                    &name.display,
+                    now,
+                )?;
+
+                // Originals come parents first, so each one's parent copy already exists.
+                let mut copied_paths: HashMap<TreePath, (OrganizationId, TreePath)> = HashMap::new();
+                let mut copies = Vec::with_capacity(originals.len());
+                for (offset, original) in (0_i64..).zip(originals.iter()) {
+                    let seq = first_seq + offset;
+                    let is_top = original.id == source.id;
+                    let (parent_id, path) = if is_top {
+                        match &parent {
+                            Some(p) => (Some(p.id), p.path.child(seq)),
+                            None => (None, TreePath::root(seq)),
+                        }
+                    } else {
+                        let (copied_parent, copied_parent_path) = original
+                            .path
+                            .parent()
+                            .and_then(|p| copied_paths.get(&p))
+                            .ok_or(ApiError::Conflict("the subtree changed during the copy; retry".into()))?;
+                        (Some(*copied_parent), copied_parent_path.child(seq))
+                    };
+                    let own_name = if is_top { name.clone() } else { OrganizationName::parse(&original.name)? };
+                    let copy = new_organization(network, seq, parent_id, path.clone(), &own_name, Some(original.kind), account, now);
+                    copied_paths.insert(original.path.clone(), (copy.id, path));
+                    copies.push(copy);
+                }
+                organizations::insert(conn, &copies)?;
+                let root = copies.into_iter().next().ok_or(ApiError::NotFound)?;
+                if parent.is_none() {
+                    grants::insert(conn, network, principal.user().id, BuiltInRole::OpsAdmin.as_str(), root.id, now)?;
+                }
+                Ok(root)
+            })
+            .await
+    }
+
+    /// Re-parents an organization with its subtree, within its network.
+    pub async fn move_organization(
+        &self,
+        principal: &Principal,
+        id: OrganizationId,
+        new_parent_id: OrganizationId,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Organization> {
+        let principal = principal.clone();
+        let limits = self.limits;
+        self.store
+            .write(move |conn| {
+                let network = lock_network_of(conn, id, 0)?;
+                let org = live_in(conn, network.id, id)?;
+                require(conn, &principal, &org, Permission::OrganizationManage)?;
+                let new_parent = match live_in(conn, network.id, new_parent_id) {
+                    Ok(parent) => parent,
+                    Err(ApiError::NotFound) => {
+                        // Say "other network" only to someone who can see it there.
+                        let elsewhere = organizations::find(conn, new_parent_id)?
+                            .filter(|o| !o.is_deleted())
+                            .ok_or(ApiError::NotFound)?;
+                        require(conn, &principal, &elsewhere, Permission::OrganizationRead)?;
+                        elsewhere
+                    }
+                    Err(other) => return Err(other),
+                };
+                if new_parent.network_id == org.network_id {
+                    require(conn, &principal, &new_parent, Permission::OrganizationManage)?;
+                }
+                let deepest = organizations::deepest_in_subtree(conn, network.id, &org.path)?;
+                check_move(&org, &new_parent, deepest, &limits)?;
+                if org.parent_id == Some(new_parent.id) {
+                    return Ok(org);
+                }
+                ensure_unique_name(conn, &new_parent, &OrganizationName::parse(&org.name)?, Some(org.id))?;
+                let new_path = new_parent.path.child(org.seq);
+                organizations::rebase_subtree(conn, network.id, &org.path, &new_path, now)?;
+                organizations::set_parent(conn, network.id, org.id, new_parent.id, now)?;
+                live_in(conn, network.id, id)
+            })
+            .await
+    }
+
+    /// Soft-deletes an organization and its live subtree, as one restorable deletion.
+    pub async fn delete_organization(
+        &self,
+        principal: &Principal,
+        id: OrganizationId,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Organization> {
+        let principal = principal.clone();
+        let limits = self.limits;
+        self.store
+            .write(move |conn| {
+                let network = lock_network_of(conn, id, 0)?;
+                let org = live_in(conn, network.id, id)?;
+                require(conn, &principal, &org, Permission::OrganizationManage)?;
+                let deletion = DeletionId::new_random();
+                organizations::soft_delete_subtree(conn, network.id, &org.path, deletion, now, purge_after(now, &limits))?;
+                any_in(conn, network.id, id)
+            })
+            .await
+    }
+
+    /// Brings back exactly the subtree one deletion removed.
+    pub async fn restore_organization(
+        &self,
+        principal: &Principal,
+        id: OrganizationId,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Organization> {
+        let principal = principal.clone();
+        self.store
+            .write(move |conn| {
+                let network = lock_network_of(conn, id, 0)?;
+                let org = any_in(conn, network.id, id)?;
+                let permissions = permissions_at(conn, &principal, &org)?;
+                if !org.is_deleted() {
+                    check(permissions, Permission::OrganizationRead)?;
+                    return Err(ApiError::bad_input("id", "the organization is not deleted"));
+                }
+                // Hidden deleted organizations stay hidden: NOT_FOUND unless manageable.
+                if !permissions.contains(Permission::OrganizationManage) {
+                    return Err(ApiError::NotFound);
+                }
+                let parent = match org.parent_id {
+                    Some(parent_id) => Some(any_in(conn, network.id, parent_id)?),
+                    None => None,
+                };
+                let deletion = check_restore(&org, parent.as_ref(), now)?;
+                if let Some(parent) = &parent {
+                    ensure_unique_name(conn, parent, &OrganizationName::parse(&org.name)?, Some(org.id))?;
+                }
+                organizations::restore_deletion(conn, network.id, &org.path, deletion, now)?;
+                any_in(conn, network.id, id)
+            })
+            .await
+    }
+
+    /// Removes for good every deletion whose retention is over, one network per transaction.
+    pub fn purge_expired_blocking(&self, now: DateTime<Utc>) -> ApiResult<PurgeReport> {
+        let mut report = PurgeReport::default();
+        let expired = {
+            let mut conn = self.store.read_connection()?;
+            organizations::networks_with_expired(&mut conn, now)?
+        };
+        for network in expired {
+            let (removed, emptied) = self.store.write_blocking(|conn| {
+                networks::lock_and_allocate(conn, network, 0)?;
+                let removed = organizations::purge_expired(conn, network, now)?;
+                let emptied = organizations::count_in_network(conn, network)? == 0;
+                if emptied {
+                    networks::delete(conn, network)?;
+                }
+                Ok::<_, ApiError>((removed, emptied))
+            })?;
+            report.organizations += removed;
+            report.networks += usize::from(emptied);
+        }
+        Ok(report)
+    }
+}
+
+/// A network locked for this transaction, with the sequence numbers taken from it.
+struct LockedNetwork {
+    id: NetworkId,
+    first_seq: i64,
+}
+
+fn lock_network_of(conn: &mut DbConnection, id: OrganizationId, seqs: i64) -> ApiResult<LockedNetwork> {
+    let (_, network) = organizations::networks_of(conn, &[id])?
+        .into_iter()
+        .next()
+        .ok_or(ApiError::NotFound)?;
+    let first_seq = networks::lock_and_allocate(conn, network, seqs)?;
+    Ok(LockedNetwork { id: network, first_seq })
+}
+
+fn any_in(conn: &mut DbConnection, network: NetworkId, id: OrganizationId) -> ApiResult<Organization> {
+    organizations::in_network(conn, network, &[id])?
+        .into_iter()
+        .next()
+        .ok_or(ApiError::NotFound)
+}
+
+fn live_in(conn: &mut DbConnection, network: NetworkId, id: OrganizationId) -> ApiResult<Organization> {
+    Some(any_in(conn, network, id)?)
+        .filter(|o| !o.is_deleted())
+        .ok_or(ApiError::NotFound)
+}
+
+fn ensure_unique_name(
+    conn: &mut DbConnection,
+    parent: &Organization,
+    name: &OrganizationName,
+    except: Option<OrganizationId>,
+) -> ApiResult<()> {
+    match organizations::live_sibling_named(conn, parent.network_id, parent.id, &name.key)? {
+        Some(existing) if Some(existing) != except => Err(ApiError::Conflict(format!(
+            "an organization named \"{}\" already exists under this parent",
+            name.display
+        ))),
+        _ => Ok(()),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn new_organization(
+    network: NetworkId,
+    seq: i64,
+    parent_id: Option<OrganizationId>,
+    path: TreePath,
+    name: &OrganizationName,
+    kind: Option<OrganizationKind>,
+    contract_account_id: ContractAccountId,
+    now: DateTime<Utc>,
+) -> Organization {
+    Organization {
+        id: OrganizationId::new_random(),
+        network_id: network,
+        seq,
+        parent_id,
+        depth: path.depth(),
+        path,
+        name: name.display.clone(),
+        kind: kind.unwrap_or(OrganizationKind::Customer),
+        contract_account_id,
+        created_at: now,
+        updated_at: now,
+        deleted_at: None,
+        purge_after: None,
+        deletion_id: None,
+    }
+}

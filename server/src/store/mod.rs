@@ -1,0 +1,184 @@
+//! Persistence: the only module that speaks SQL.
+//!
+//! Store functions take a connection and return [`QueryResult`]; the caller (the service layer)
+//! owns the transaction. [`Store`] hands out connections on a blocking thread so that r2d2 and
+//! diesel never block the async executor.
+
+pub mod contract_accounts;
+mod database_url;
+pub mod grants;
+mod migrations;
+pub mod models;
+pub mod networks;
+pub mod organizations;
+pub mod schema;
+pub mod users;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+
+pub use database_url::DatabaseUrl;
+pub use diesel::result::QueryResult;
+
+/// One connection type for both backends; store code matches on it only where SQL differs.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+type DbPool = Pool<ConnectionManager<DbConnection>>;
+pub type PooledDb = PooledConnection<ConnectionManager<DbConnection>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database pool: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("database: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("migrations: {0}")]
+    Migration(String),
+    #[error("blocking task failed: {0}")]
+    Join(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// Connection pools. SQLite has a single writer, so writes go through a pool of one connection
+/// (no lock-upgrade races between connections); PostgreSQL uses one pool for both.
+#[derive(Clone)]
+pub struct Store {
+    read: DbPool,
+    write: DbPool,
+    backend: Backend,
+}
+
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        // WAL lets readers run beside the writer; synchronous=FULL makes an acknowledged
+        // commit durable even across power loss, not only a killed process.
+        conn.batch_execute(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+             PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536;",
+        )
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+impl Store {
+    /// Opens the pools. A SQLite file is created if missing.
+    pub fn connect(url: &DatabaseUrl, pool_size: u32) -> Result<Self, StoreError> {
+        let timeout = Duration::from_secs(30);
+        match url {
+            DatabaseUrl::Postgres(pg) => {
+                let pool = Pool::builder()
+                    .max_size(pool_size)
+                    .connection_timeout(timeout)
+                    .build(ConnectionManager::<DbConnection>::new(pg))?;
+                Ok(Self {
+                    read: pool.clone(),
+                    write: pool,
+                    backend: Backend::Postgres,
+                })
+            }
+            DatabaseUrl::Sqlite(path) => {
+                let manager = || ConnectionManager::<DbConnection>::new(path.to_string_lossy());
+                let write = Pool::builder()
+                    .max_size(1)
+                    .connection_timeout(timeout)
+                    .connection_customizer(Box::new(SqlitePragmas))
+                    .build(manager())?;
+                let read = Pool::builder()
+                    .max_size(pool_size)
+                    .connection_timeout(timeout)
+                    .connection_customizer(Box::new(SqlitePragmas))
+                    .build(manager())?;
+                Ok(Self {
+                    read,
+                    write,
+                    backend: Backend::Sqlite,
+                })
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn run_migrations(&self) -> Result<(), StoreError> {
+        migrations::run_pending(&mut *self.write.get()?)
+    }
+
+    pub fn revert_all_migrations(&self) -> Result<(), StoreError> {
+        migrations::revert_all(&mut *self.write.get()?)
+    }
+
+    /// Answers whether the database responds (for `/healthz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.read(|conn| conn.batch_execute("SELECT 1").map_err(StoreError::from))
+            .await
+    }
+
+    /// Runs `f` on a read connection, off the async executor.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let pool = self.read.clone();
+        run_blocking(move || f(&mut *pool.get().map_err(StoreError::from)?)).await
+    }
+
+    /// Runs `f` in one transaction on a write connection, off the async executor.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + From<diesel::result::Error> + Send + 'static,
+    {
+        let store = self.clone();
+        run_blocking(move || store.write_blocking(f)).await
+    }
+
+    /// [`Store::write`] for callers that are already on a blocking thread (CLI commands).
+    pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
+        E: From<StoreError> + From<diesel::result::Error>,
+    {
+        let mut pooled = self.write.get().map_err(StoreError::from)?;
+        let conn: &mut DbConnection = &mut pooled;
+        conn.transaction(f)
+    }
+
+    /// A read connection for callers already on a blocking thread (CLI, benchmarks).
+    pub fn read_connection(&self) -> Result<PooledDb, StoreError> {
+        Ok(self.read.get()?)
+    }
+}
+
+async fn run_blocking<T, E, F>(f: F) -> Result<T, E>
+where
+    F: FnOnce() -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result,
+        Err(join) => Err(StoreError::Join(join.to_string()).into()),
+    }
+}

@@ -1,0 +1,541 @@
+//! Organizations: the tree as a materialized path (see `domain::tree_path`).
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::{count_star, max};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Integer, Text, Timestamp};
+
+use super::models::{naive, organizations_from_rows, OrganizationRow};
+use super::schema::{grants, organization_networks, organizations};
+use super::DbConnection;
+use crate::domain::ids::{ContractAccountId, DeletionId, NetworkId, OrganizationId};
+use crate::domain::organization::Organization;
+use crate::domain::tree_path::TreePath;
+
+type Backend = <DbConnection as diesel::Connection>::Backend;
+type BoxedOrganizations<'a> = organizations::BoxedQuery<'a, Backend>;
+
+/// Rows per INSERT statement: below SQLite's and PostgreSQL's bind-parameter limits.
+const INSERT_CHUNK: usize = 1_000;
+
+/// The networks of the given organizations (ids that don't exist are absent).
+pub fn networks_of(
+    conn: &mut DbConnection,
+    ids: &[OrganizationId],
+) -> QueryResult<Vec<(OrganizationId, NetworkId)>> {
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows: Vec<(String, String)> = organization_networks::table
+        .filter(organization_networks::id.eq_any(keys))
+        .select((organization_networks::id, organization_networks::network_id))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, network)| Ok((super::models::parse_id(&id)?, super::models::parse_id(&network)?)))
+        .collect()
+}
+
+/// Organizations by id, deleted ones included, in two indexed statements per network.
+pub fn find_many(conn: &mut DbConnection, ids: &[OrganizationId]) -> QueryResult<Vec<Organization>> {
+    let located = networks_of(conn, ids)?;
+    let mut by_network: std::collections::BTreeMap<NetworkId, Vec<OrganizationId>> =
+        std::collections::BTreeMap::new();
+    for (id, network) in located {
+        by_network.entry(network).or_default().push(id);
+    }
+    let mut found = Vec::with_capacity(ids.len());
+    for (network, ids) in by_network {
+        found.extend(in_network(conn, network, &ids)?);
+    }
+    Ok(found)
+}
+
+pub fn find(conn: &mut DbConnection, id: OrganizationId) -> QueryResult<Option<Organization>> {
+    Ok(find_many(conn, &[id])?.into_iter().next())
+}
+
+pub fn in_network(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    ids: &[OrganizationId],
+) -> QueryResult<Vec<Organization>> {
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows = organizations::table
+        .filter(organizations::network_id.eq(network.to_string()))
+        .filter(organizations::id.eq_any(keys))
+        .select(OrganizationRow::as_select())
+        .load(conn)?;
+    organizations_from_rows(rows)
+}
+
+/// The organizations at the given paths: with the ancestor paths of a node this is its
+/// ancestor chain, in one indexed lookup.
+pub fn by_paths(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    paths: &[TreePath],
+) -> QueryResult<Vec<Organization>> {
+    let keys: Vec<&str> = paths.iter().map(TreePath::as_str).collect();
+    let rows = organizations::table
+        .filter(organizations::network_id.eq(network.to_string()))
+        .filter(organizations::path.eq_any(keys))
+        .order(organizations::path.asc())
+        .select(OrganizationRow::as_select())
+        .load(conn)?;
+    organizations_from_rows(rows)
+}
+
+fn subtree_of<'a>(network: NetworkId, root: &TreePath) -> BoxedOrganizations<'a> {
+    organizations::table
+        .filter(organizations::network_id.eq(network.to_string()))
+        .filter(organizations::path.ge(root.as_str().to_owned()))
+        .filter(organizations::path.lt(root.subtree_upper_bound()))
+        .into_boxed()
+}
+
+/// Which rows of a listing are wanted.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    pub include_deleted: bool,
+    pub limit: i64,
+}
+
+/// Children of `parent`, by name then id, after the keyset cursor `(name_key, id)`.
+pub fn children_page(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    parent: OrganizationId,
+    after: Option<(String, String)>,
+    listing: &Listing,
+) -> QueryResult<Vec<Organization>> {
+    let mut query = children_query(network, parent, listing.include_deleted);
+    if let Some((name_key, id)) = after {
+        query = query.filter(
+            organizations::name_key
+                .gt(name_key.clone())
+                .or(organizations::name_key.eq(name_key).and(organizations::id.gt(id))),
+        );
+    }
+    let rows = query
+        .order((organizations::name_key.asc(), organizations::id.asc()))
+        .limit(listing.limit)
+        .select(OrganizationRow::as_select())
+        .load(conn)?;
+    organizations_from_rows(rows)
+}
+
+pub fn count_children(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    parent: OrganizationId,
+    include_deleted: bool,
+) -> QueryResult<i64> {
+    children_query(network, parent, include_deleted)
+        .select(count_star())
+        .get_result(conn)
+}
+
+fn children_query<'a>(
+    network: NetworkId,
+    parent: OrganizationId,
+    include_deleted: bool,
+) -> BoxedOrganizations<'a> {
+    let query = organizations::table
+        .filter(organizations::network_id.eq(network.to_string()))
+        .filter(organizations::parent_id.eq(parent.to_string()))
+        .into_boxed();
+    if include_deleted {
+        query
+    } else {
+        query.filter(organizations::deleted_at.is_null())
+    }
+}
+
+/// Descendants of the node at `root` (excluding it), in tree order, down to `max_depth`
+/// (absolute), after the cursor path.
+pub fn descendants_page(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    root: &TreePath,
+    max_depth: Option<i32>,
+    after_path: Option<String>,
+    listing: &Listing,
+) -> QueryResult<Vec<Organization>> {
+    let mut query = descendants_query(network, root, max_depth, listing.include_deleted);
+    if let Some(after) = after_path {
+        query = query.filter(organizations::path.gt(after));
+    }
+    let rows = query
+        .order(organizations::path.asc())
+        .limit(listing.limit)
+        .select(OrganizationRow::as_select())
+        .load(conn)?;
+    organizations_from_rows(rows)
+}
+
+pub fn count_descendants(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    root: &TreePath,
+    max_depth: Option<i32>,
+    include_deleted: bool,
+) -> QueryResult<i64> {
+    descendants_query(network, root, max_depth, include_deleted)
+        .select(count_star())
+        .get_result(conn)
+}
+
+fn descendants_query<'a>(
+    network: NetworkId,
+    root: &TreePath,
+    max_depth: Option<i32>,
+    include_deleted: bool,
+) -> BoxedOrganizations<'a> {
+    let mut query = subtree_of(network, root).filter(organizations::path.ne(root.as_str().to_owned()));
+    if let Some(depth) = max_depth {
+        query = query.filter(organizations::depth.le(depth));
+    }
+    if !include_deleted {
+        query = query.filter(organizations::deleted_at.is_null());
+    }
+    query
+}
+
+/// Every row of a subtree in tree order (parents before children).
+pub fn subtree(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    root: &TreePath,
+    live_only: bool,
+) -> QueryResult<Vec<Organization>> {
+    let mut query = subtree_of(network, root);
+    if live_only {
+        query = query.filter(organizations::deleted_at.is_null());
+    }
+    let rows = query
+        .order(organizations::path.asc())
+        .select(OrganizationRow::as_select())
+        .load(conn)?;
+    organizations_from_rows(rows)
+}
+
+/// Depth of the deepest node of a subtree, deleted ones included (they may come back).
+pub fn deepest_in_subtree(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    root: &TreePath,
+) -> QueryResult<i32> {
+    let deepest: Option<i32> = subtree_of(network, root)
+        .select(max(organizations::depth))
+        .get_result(conn)?;
+    Ok(deepest.unwrap_or(0))
+}
+
+/// Filters of the `organizations` query.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub contract_account: Option<ContractAccountId>,
+    /// Lowercase text that `name_key` must contain.
+    pub name_contains: Option<String>,
+    pub include_deleted: bool,
+}
+
+/// Organizations inside any of `scopes` (subtree roots the caller may read), by name then
+/// id, after the keyset cursor.
+pub fn search_page(
+    conn: &mut DbConnection,
+    scopes: &[(NetworkId, TreePath)],
+    search: &Search,
+    after: Option<(String, String)>,
+    limit: i64,
+) -> QueryResult<Vec<Organization>> {
+    let Some(mut query) = search_query(scopes, search) else {
+        return Ok(Vec::new());
+    };
+    if let Some((name_key, id)) = after {
+        query = query.filter(
+            organizations::name_key
+                .gt(name_key.clone())
+                .or(organizations::name_key.eq(name_key).and(organizations::id.gt(id))),
+        );
+    }
+    let rows = query
+        .order((organizations::name_key.asc(), organizations::id.asc()))
+        .limit(limit)
+        .select(OrganizationRow::as_select())
+        .load(conn)?;
+    organizations_from_rows(rows)
+}
+
+pub fn count_search(
+    conn: &mut DbConnection,
+    scopes: &[(NetworkId, TreePath)],
+    search: &Search,
+) -> QueryResult<i64> {
+    match search_query(scopes, search) {
+        Some(query) => query.select(count_star()).get_result(conn),
+        None => Ok(0),
+    }
+}
+
+fn search_query<'a>(scopes: &[(NetworkId, TreePath)], search: &Search) -> Option<BoxedOrganizations<'a>> {
+    type Condition = Box<dyn BoxableExpression<organizations::table, Backend, SqlType = Bool>>;
+    let in_scope = |(network, root): &(NetworkId, TreePath)| -> Condition {
+        Box::new(
+            organizations::network_id
+                .eq(network.to_string())
+                .and(organizations::path.ge(root.as_str().to_owned()))
+                .and(organizations::path.lt(root.subtree_upper_bound())),
+        )
+    };
+    let mut scopes = scopes.iter();
+    let first = in_scope(scopes.next()?);
+    let any_scope = scopes.fold(first, |acc, scope| Box::new(acc.or(in_scope(scope))));
+    let mut query = organizations::table.filter(any_scope).into_boxed();
+    if let Some(account) = search.contract_account {
+        query = query.filter(organizations::contract_account_id.eq(account.to_string()));
+    }
+    if let Some(text) = &search.name_contains {
+        let pattern = format!("%{}%", escape_like(text));
+        query = query.filter(organizations::name_key.like(pattern).escape('\\'));
+    }
+    if !search.include_deleted {
+        query = query.filter(organizations::deleted_at.is_null());
+    }
+    Some(query)
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// The live sibling of that name under `parent`, if any (roots have no siblings).
+pub fn live_sibling_named(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    parent: OrganizationId,
+    name_key: &str,
+) -> QueryResult<Option<OrganizationId>> {
+    let id: Option<String> = organizations::table
+        .filter(organizations::network_id.eq(network.to_string()))
+        .filter(organizations::parent_id.eq(parent.to_string()))
+        .filter(organizations::name_key.eq(name_key))
+        .filter(organizations::deleted_at.is_null())
+        .select(organizations::id)
+        .first(conn)
+        .optional()?;
+    id.as_deref().map(super::models::parse_id).transpose()
+}
+
+/// Inserts organizations with their routing rows, in multi-row statements.
+pub fn insert(conn: &mut DbConnection, orgs: &[Organization]) -> QueryResult<()> {
+    for chunk in orgs.chunks(INSERT_CHUNK) {
+        let rows: Vec<OrganizationRow> = chunk.iter().map(OrganizationRow::from_domain).collect();
+        let routes: Vec<_> = chunk
+            .iter()
+            .map(|o| {
+                (
+                    organization_networks::id.eq(o.id.to_string()),
+                    organization_networks::network_id.eq(o.network_id.to_string()),
+                )
+            })
+            .collect();
+        // Multi-row inserts don't compile for the MultiConnection: one arm per backend.
+        match conn {
+            DbConnection::Pg(pg) => {
+                diesel::insert_into(organization_networks::table)
+                    .values(&routes)
+                    .execute(pg)?;
+                diesel::insert_into(organizations::table).values(&rows).execute(pg)?;
+            }
+            DbConnection::Sqlite(sqlite) => {
+                diesel::insert_into(organization_networks::table)
+                    .values(&routes)
+                    .execute(sqlite)?;
+                diesel::insert_into(organizations::table)
+                    .values(&rows)
+                    .execute(sqlite)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Moves the subtree at `old_root` so that its root gets the path `new_root`, with one
+/// set-based UPDATE of every row of the subtree (deleted ones too: they may be restored).
+pub fn rebase_subtree(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    old_root: &TreePath,
+    new_root: &TreePath,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    let depth_shift = new_root.depth() - old_root.depth();
+    let keep_from = i32::try_from(old_root.as_str().len() + 1).unwrap_or(i32::MAX);
+    diesel::sql_query(
+        "UPDATE organizations SET path = $1 || substr(path, $2), depth = depth + $3, \
+         updated_at = $4 WHERE network_id = $5 AND path >= $6 AND path < $7",
+    )
+    .bind::<Text, _>(new_root.as_str())
+    .bind::<Integer, _>(keep_from)
+    .bind::<Integer, _>(depth_shift)
+    .bind::<Timestamp, _>(naive(now))
+    .bind::<Text, _>(network.to_string())
+    .bind::<Text, _>(old_root.as_str())
+    .bind::<Text, _>(old_root.subtree_upper_bound())
+    .execute(conn)
+}
+
+/// Puts every row of a network one level down, under a new root segment.
+pub fn push_down_under(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    new_root: &TreePath,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE organizations SET path = $1 || path, depth = depth + 1, updated_at = $2 \
+         WHERE network_id = $3",
+    )
+    .bind::<Text, _>(new_root.as_str())
+    .bind::<Timestamp, _>(naive(now))
+    .bind::<Text, _>(network.to_string())
+    .execute(conn)
+}
+
+pub fn set_parent(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    id: OrganizationId,
+    parent: OrganizationId,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(organizations::table.find((network.to_string(), id.to_string())))
+        .set((
+            organizations::parent_id.eq(parent.to_string()),
+            organizations::updated_at.eq(naive(now)),
+        ))
+        .execute(conn)
+}
+
+/// Soft-deletes the live rows of a subtree, marking them with `deletion`.
+pub fn soft_delete_subtree(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    root: &TreePath,
+    deletion: DeletionId,
+    now: DateTime<Utc>,
+    purge_after: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(
+        organizations::table
+            .filter(organizations::network_id.eq(network.to_string()))
+            .filter(organizations::path.ge(root.as_str()))
+            .filter(organizations::path.lt(root.subtree_upper_bound()))
+            .filter(organizations::deleted_at.is_null()),
+    )
+    .set((
+        organizations::deleted_at.eq(naive(now)),
+        organizations::purge_after.eq(naive(purge_after)),
+        organizations::deletion_id.eq(deletion.to_string()),
+        organizations::updated_at.eq(naive(now)),
+    ))
+    .execute(conn)
+}
+
+/// Brings back exactly the rows one deletion removed.
+pub fn restore_deletion(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    root: &TreePath,
+    deletion: DeletionId,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(
+        organizations::table
+            .filter(organizations::network_id.eq(network.to_string()))
+            .filter(organizations::path.ge(root.as_str()))
+            .filter(organizations::path.lt(root.subtree_upper_bound()))
+            .filter(organizations::deletion_id.eq(deletion.to_string())),
+    )
+    .set((
+        organizations::deleted_at.eq(None::<chrono::NaiveDateTime>),
+        organizations::purge_after.eq(None::<chrono::NaiveDateTime>),
+        organizations::deletion_id.eq(None::<String>),
+        organizations::updated_at.eq(naive(now)),
+    ))
+    .execute(conn)
+}
+
+/// Networks holding rows whose retention is over.
+pub fn networks_with_expired(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<Vec<NetworkId>> {
+    let ids: Vec<String> = organizations::table
+        .filter(organizations::purge_after.le(naive(now)))
+        .select(organizations::network_id)
+        .distinct()
+        .load(conn)?;
+    ids.iter().map(|id| super::models::parse_id(id)).collect()
+}
+
+/// Removes for good the rows of one network whose retention is over, with their grants and
+/// routing rows. Descendants are always deleted no later than their ancestors, so the rows
+/// removed never leave a live child without its parent.
+pub fn purge_expired(conn: &mut DbConnection, network: NetworkId, now: DateTime<Utc>) -> QueryResult<usize> {
+    let expired = || {
+        organizations::table
+            .filter(organizations::network_id.eq(network.to_string()))
+            .filter(organizations::purge_after.le(naive(now)))
+            .select(organizations::id)
+    };
+    diesel::delete(
+        grants::table
+            .filter(grants::network_id.eq(network.to_string()))
+            .filter(grants::organization_id.eq_any(expired())),
+    )
+    .execute(conn)?;
+    let expired_ids: Vec<String> = expired().load(conn)?;
+    for chunk in expired_ids.chunks(INSERT_CHUNK) {
+        diesel::delete(organization_networks::table.filter(organization_networks::id.eq_any(chunk)))
+            .execute(conn)?;
+    }
+    // Children first, so that the parent foreign key holds after every statement.
+    diesel::sql_query(
+        "DELETE FROM organizations WHERE network_id = $1 AND purge_after <= $2",
+    )
+    .bind::<Text, _>(network.to_string())
+    .bind::<Timestamp, _>(naive(now))
+    .execute(conn)
+}
+
+pub fn count_in_network(conn: &mut DbConnection, network: NetworkId) -> QueryResult<i64> {
+    organizations::table
+        .filter(organizations::network_id.eq(network.to_string()))
+        .select(count_star())
+        .get_result(conn)
+}
+
+pub fn deepest_in_network(conn: &mut DbConnection, network: NetworkId) -> QueryResult<i32> {
+    let deepest: Option<i32> = organizations::table
+        .filter(organizations::network_id.eq(network.to_string()))
+        .select(max(organizations::depth))
+        .get_result(conn)?;
+    Ok(deepest.unwrap_or(0))
+}
+
+/// Whether any organization, deleted or not, still uses the account.
+pub fn account_in_use(conn: &mut DbConnection, account: ContractAccountId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        organizations::table.filter(organizations::contract_account_id.eq(account.to_string())),
+    ))
+    .get_result(conn)
+}
+
+/// The deepest live organization of a network (benchmarks and seeding report it).
+pub fn deepest_live(conn: &mut DbConnection, network: NetworkId) -> QueryResult<Option<Organization>> {
+    let row = organizations::table
+        .filter(organizations::network_id.eq(network.to_string()))
+        .filter(organizations::deleted_at.is_null())
+        .order((organizations::depth.desc(), organizations::path.asc()))
+        .select(OrganizationRow::as_select())
+        .first(conn)
+        .optional()?;
+    row.map(OrganizationRow::into_domain).transpose()
+}

@@ -1,0 +1,79 @@
+//! Diesel table definitions, kept in step with `migrations/` by hand (both backends share them).
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        email_key -> Text,
+        name -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contract_accounts (id) {
+        id -> Text,
+        name -> Text,
+        billing_email -> Text,
+        plan -> Text,
+        owner_user_id -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    networks (id) {
+        id -> Text,
+        next_seq -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organizations (network_id, id) {
+        network_id -> Text,
+        id -> Text,
+        seq -> BigInt,
+        parent_id -> Nullable<Text>,
+        path -> Text,
+        depth -> Integer,
+        name -> Text,
+        name_key -> Text,
+        kind -> Text,
+        contract_account_id -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+        purge_after -> Nullable<Timestamp>,
+        deletion_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    organization_networks (id) {
+        id -> Text,
+        network_id -> Text,
+    }
+}
+
+diesel::table! {
+    grants (network_id, id) {
+        network_id -> Text,
+        id -> Text,
+        user_id -> Text,
+        role -> Text,
+        organization_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(organizations -> contract_accounts (contract_account_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    contract_accounts,
+    networks,
+    organizations,
+    organization_networks,
+    grants,
+);
