@@ -58,7 +58,11 @@ impl Services {
         patch: ContractAccountPatch,
         now: DateTime<Utc>,
     ) -> ApiResult<ContractAccount> {
-        let name = patch.name.as_deref().map(validate_account_name).transpose()?;
+        let name = patch
+            .name
+            .as_deref()
+            .map(validate_account_name)
+            .transpose()?;
         let email = patch
             .billing_email
             .as_deref()
@@ -142,4 +146,14 @@ pub fn account_for_new_organization(
             Ok(account.id)
         }
     }
+}
+
+/// [`owned_account`] for an account already loaded (by a request's loader).
+pub fn ensure_owned(
+    principal: &Principal,
+    account: Option<ContractAccount>,
+) -> ApiResult<ContractAccount> {
+    account
+        .filter(|account| account.owner_user_id == principal.user().id)
+        .ok_or(ApiError::NotFound)
 }

@@ -5,6 +5,8 @@ pub mod access;
 pub mod contract_accounts;
 mod error;
 pub mod organizations;
+pub mod queries;
+pub mod seed;
 
 pub use error::{ApiError, ApiResult};
 

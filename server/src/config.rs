@@ -1,0 +1,184 @@
+//! Settings: flags with environment fallbacks (see the README's configuration table).
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use crate::auth::{PublicKeyAlgorithm, TokenKeys, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
+use crate::domain::organization::{TreeLimits, DEFAULT_DEPTH_LIMIT, DEFAULT_RETENTION_DAYS};
+use crate::store::DatabaseUrl;
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// `sqlite://PATH` (or a bare path) or `postgres://…`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://orgraph.db",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// Connections per pool.
+    #[arg(long, env = "ORGRAPH_POOL_SIZE", default_value_t = 8, global = true)]
+    pub pool_size: u32,
+}
+
+impl DatabaseArgs {
+    pub fn url(&self) -> DatabaseUrl {
+        DatabaseUrl::parse(&self.database_url)
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// HS256 secret for bearer tokens. Without it (and without a public key) a development
+    /// secret is generated and kept next to the SQLite database.
+    #[arg(
+        long,
+        env = "ORGRAPH_JWT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub jwt_secret: Option<String>,
+
+    /// Verify tokens with this PEM public key instead of a shared secret.
+    #[arg(long, env = "ORGRAPH_JWT_PUBLIC_KEY", global = true)]
+    pub jwt_public_key: Option<PathBuf>,
+
+    /// The algorithm of `--jwt-public-key`.
+    #[arg(
+        long,
+        env = "ORGRAPH_JWT_ALGORITHM",
+        value_enum,
+        default_value = "RS256",
+        global = true
+    )]
+    pub jwt_algorithm: PublicKeyAlgorithm,
+
+    /// PEM private key matching `--jwt-public-key`, for `orgraph token` only.
+    #[arg(long, env = "ORGRAPH_JWT_PRIVATE_KEY", global = true)]
+    pub jwt_private_key: Option<PathBuf>,
+
+    /// Expected `iss` claim.
+    #[arg(long, env = "ORGRAPH_JWT_ISSUER", default_value = DEFAULT_ISSUER, global = true)]
+    pub jwt_issuer: String,
+
+    /// Expected `aud` claim.
+    #[arg(long, env = "ORGRAPH_JWT_AUDIENCE", default_value = DEFAULT_AUDIENCE, global = true)]
+    pub jwt_audience: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0}")]
+    Auth(#[from] crate::auth::AuthError),
+    #[error(
+        "no JWT secret: set ORGRAPH_JWT_SECRET (or --jwt-secret, or --jwt-public-key); a \
+         development secret is only generated for SQLite databases"
+    )]
+    MissingSecret,
+    #[error("the JWT secret must be at least 32 bytes")]
+    WeakSecret,
+    #[error("cannot keep the development JWT secret in {path}: {source}")]
+    SecretFile {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+impl TokenArgs {
+    pub fn keys(&self, database: &DatabaseUrl) -> Result<TokenKeys, ConfigError> {
+        if let Some(public_key) = &self.jwt_public_key {
+            return Ok(TokenKeys::asymmetric(
+                self.jwt_algorithm,
+                public_key,
+                self.jwt_private_key.as_deref(),
+                &self.jwt_issuer,
+                &self.jwt_audience,
+            )?);
+        }
+        let secret = match &self.jwt_secret {
+            Some(secret) => secret.clone(),
+            None => match database {
+                DatabaseUrl::Sqlite(path) => development_secret(path)?,
+                DatabaseUrl::Postgres(_) => return Err(ConfigError::MissingSecret),
+            },
+        };
+        if secret.len() < 32 {
+            return Err(ConfigError::WeakSecret);
+        }
+        Ok(TokenKeys::hs256(
+            secret.as_bytes(),
+            &self.jwt_issuer,
+            &self.jwt_audience,
+        ))
+    }
+}
+
+/// A random secret kept in `<database>.jwt-secret`, created on first use (development only).
+fn development_secret(database: &Path) -> Result<String, ConfigError> {
+    let mut file = database.as_os_str().to_owned();
+    file.push(".jwt-secret");
+    let file = PathBuf::from(file);
+    let io_error = |source| ConfigError::SecretFile {
+        path: file.display().to_string(),
+        source,
+    };
+    if let Ok(existing) = std::fs::read_to_string(&file) {
+        if existing.trim().len() >= 32 {
+            return Ok(existing.trim().to_owned());
+        }
+    }
+    use rand::Rng;
+    let secret: String = rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(48)
+        .map(char::from)
+        .collect();
+    write_private(&file, &secret).map_err(io_error)?;
+    tracing::warn!(
+        "no ORGRAPH_JWT_SECRET set: using a generated development secret kept in {}; set a real \
+         secret in production",
+        file.display()
+    );
+    Ok(secret)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TreeArgs {
+    /// How long a deleted organization can be restored before it is purged.
+    #[arg(long, env = "ORGRAPH_RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS, global = true)]
+    pub retention_days: i64,
+
+    /// Deepest level a tree may reach (the root is level 0).
+    #[arg(long, env = "ORGRAPH_DEPTH_LIMIT", default_value_t = DEFAULT_DEPTH_LIMIT, global = true)]
+    pub depth_limit: i32,
+}
+
+impl TreeArgs {
+    pub fn limits(&self) -> TreeLimits {
+        TreeLimits {
+            depth_limit: self.depth_limit.max(0),
+            retention: chrono::Duration::days(self.retention_days.max(0)),
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! What resolvers read from the request: the principal, the services, the loaders, and the
+//! permission checks built on them.
+
+use async_graphql::Context;
+
+use crate::auth::Principal;
+use crate::domain::organization::Organization;
+use crate::domain::permissions::{effective_permissions, Permission, PermissionSet};
+use crate::service::{ApiError, Services};
+
+use super::loaders::Loaders;
+
+pub fn principal<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Principal> {
+    ctx.data_opt::<Principal>()
+        .ok_or_else(|| ApiError::Unauthenticated.into())
+}
+
+pub fn services<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Services> {
+    ctx.data::<Services>()
+}
+
+pub fn loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Loaders> {
+    ctx.data::<Loaders>()
+}
+
+/// The caller's permissions at `org` (additive over the org and its ancestors).
+pub async fn permissions_at(
+    ctx: &Context<'_>,
+    org: &Organization,
+) -> async_graphql::Result<PermissionSet> {
+    principal(ctx)?;
+    let Some(grants) = &loaders(ctx)?.grants else {
+        return Err(ApiError::Unauthenticated.into());
+    };
+    let placed = grants.load_one(org.network_id).await?.unwrap_or_default();
+    Ok(effective_permissions(&placed, org))
+}
+
+/// Whether the caller may see `org` at all: a deleted organization only shows to those who
+/// may manage (and so restore) it.
+pub async fn can_see(ctx: &Context<'_>, org: &Organization) -> async_graphql::Result<bool> {
+    let permissions = permissions_at(ctx, org).await?;
+    Ok(permissions.contains(Permission::OrganizationRead)
+        && (!org.is_deleted() || permissions.contains(Permission::OrganizationManage)))
+}
+
+/// `org` if the caller may see it, else `NOT_FOUND` (never a hint that it exists).
+pub async fn visible(
+    ctx: &Context<'_>,
+    org: Option<Organization>,
+) -> async_graphql::Result<Organization> {
+    match org {
+        Some(org) if can_see(ctx, &org).await? => Ok(org),
+        _ => Err(ApiError::NotFound.into()),
+    }
+}

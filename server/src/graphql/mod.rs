@@ -1,0 +1,49 @@
+//! The GraphQL schema: thin resolvers over the services, nested fields through DataLoaders.
+
+pub mod context;
+pub mod contract_account;
+pub mod error;
+pub mod loaders;
+pub mod mutation;
+pub mod organization;
+pub mod pagination;
+pub mod query;
+pub mod user;
+
+use async_graphql::{EmptySubscription, SDLExportOptions, Schema};
+
+use crate::service::Services;
+
+pub type OrgraphSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
+
+/// Nesting deeper than this is refused before execution.
+pub const MAX_QUERY_DEPTH: usize = 16;
+/// Each field costs 1, a connection field its page size times its children.
+pub const MAX_QUERY_COMPLEXITY: usize = 20_000;
+
+pub fn build_schema(services: Services) -> OrgraphSchema {
+    schema_builder().data(services).finish()
+}
+
+/// The schema without runtime data: enough to export the SDL.
+pub fn schema_without_data() -> OrgraphSchema {
+    schema_builder().finish()
+}
+
+fn schema_builder(
+) -> async_graphql::SchemaBuilder<query::QueryRoot, mutation::MutationRoot, EmptySubscription> {
+    Schema::build(
+        query::QueryRoot,
+        mutation::MutationRoot::default(),
+        EmptySubscription,
+    )
+    .limit_depth(MAX_QUERY_DEPTH)
+    .limit_complexity(MAX_QUERY_COMPLEXITY)
+    .limit_recursive_depth(64)
+    .enable_federation()
+}
+
+/// The SDL as published in `schema.graphql` and to a supergraph.
+pub fn export_sdl(schema: &OrgraphSchema) -> String {
+    schema.sdl_with_options(SDLExportOptions::new().federation().compose_directive())
+}

@@ -1,0 +1,308 @@
+//! The `Organization` type and its connection.
+
+use async_graphql::{ComplexObject, Context, Enum, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+
+use crate::domain::organization::{Organization, OrganizationKind};
+use crate::domain::permissions::Permission;
+use crate::domain::tree_path::TreePath;
+use crate::service::queries::{CountQuery, Listing};
+use crate::service::ApiError;
+
+use super::context::{can_see, loaders, permissions_at, services};
+use super::contract_account::ContractAccountNode;
+use super::pagination::{decode_cursor, encode_cursor, page_info, page_size, split_page, PageInfo};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(name = "OrganizationKind")]
+pub enum OrganizationKindGql {
+    Customer,
+    Integrator,
+    Mixed,
+}
+
+impl From<OrganizationKind> for OrganizationKindGql {
+    fn from(kind: OrganizationKind) -> Self {
+        match kind {
+            OrganizationKind::Customer => Self::Customer,
+            OrganizationKind::Integrator => Self::Integrator,
+            OrganizationKind::Mixed => Self::Mixed,
+        }
+    }
+}
+
+impl From<OrganizationKindGql> for OrganizationKind {
+    fn from(kind: OrganizationKindGql) -> Self {
+        match kind {
+            OrganizationKindGql::Customer => Self::Customer,
+            OrganizationKindGql::Integrator => Self::Integrator,
+            OrganizationKindGql::Mixed => Self::Mixed,
+        }
+    }
+}
+
+/// An organizational unit: a node of a tree (a network).
+pub struct OrganizationNode(pub Organization);
+
+#[Object(name = "Organization")]
+impl OrganizationNode {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// The network (tree) this organization belongs to; it never changes.
+    async fn network_id(&self) -> ID {
+        ID(self.0.network_id.to_string())
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn kind(&self) -> OrganizationKindGql {
+        self.0.kind.into()
+    }
+
+    /// Distance from the root (the root has depth 0).
+    async fn depth(&self) -> i32 {
+        self.0.depth
+    }
+
+    async fn is_root(&self) -> bool {
+        self.0.is_root()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// Set when the organization is soft-deleted (seen only with `includeDeleted`).
+    async fn deleted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.deleted_at
+    }
+
+    /// When a deleted organization will be removed for good.
+    async fn purge_after(&self) -> Option<DateTime<Utc>> {
+        self.0.purge_after
+    }
+
+    /// The parent, or null for a root or a parent the caller may not see.
+    async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrganizationNode>> {
+        match self.0.path.parent() {
+            Some(path) => self.visible_at(ctx, path).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The root of the network, or null when the caller may not see it.
+    async fn root(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrganizationNode>> {
+        self.visible_at(ctx, self.0.path.root_path()).await
+    }
+
+    /// The ancestors the caller may see, root first.
+    async fn ancestors(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrganizationNode>> {
+        let keys = self
+            .0
+            .path
+            .ancestors()
+            .into_iter()
+            .map(|p| (self.0.network_id, p));
+        let found = loaders(ctx)?.organizations_by_path.load_many(keys).await?;
+        let mut chain: Vec<Organization> = found.into_values().collect();
+        chain.sort_by_key(|o| o.depth);
+        let mut visible = Vec::with_capacity(chain.len());
+        for org in chain {
+            if can_see(ctx, &org).await? {
+                visible.push(OrganizationNode(org));
+            }
+        }
+        Ok(visible)
+    }
+
+    async fn contract_account(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<ContractAccountNode>> {
+        let account = loaders(ctx)?
+            .contract_accounts
+            .load_one(self.0.contract_account_id)
+            .await?;
+        Ok(account.map(ContractAccountNode))
+    }
+
+    /// Direct children, by name.
+    async fn children(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(default = false)] include_deleted: bool,
+    ) -> async_graphql::Result<OrganizationConnection> {
+        self.ensure_may_list(ctx, include_deleted).await?;
+        let limit = page_size(first)?;
+        let after = after.map(|c| decode_cursor(&c, 2)).transpose()?.map(pair);
+        let listing = Listing {
+            include_deleted,
+            limit: limit + 1,
+        };
+        let rows = services(ctx)?
+            .children_page(&self.0, after, listing)
+            .await?;
+        Ok(OrganizationConnection::by_name(
+            rows,
+            limit,
+            CountQuery::Children {
+                network: self.0.network_id,
+                parent: self.0.id,
+                include_deleted,
+            },
+        ))
+    }
+
+    /// The whole subtree below this organization in tree order (parents before children),
+    /// down to `maxDepth` levels below it.
+    async fn descendants(
+        &self,
+        ctx: &Context<'_>,
+        max_depth: Option<i32>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(default = false)] include_deleted: bool,
+    ) -> async_graphql::Result<OrganizationConnection> {
+        self.ensure_may_list(ctx, include_deleted).await?;
+        if max_depth.is_some_and(|d| d < 1) {
+            return Err(ApiError::bad_input("maxDepth", "must be at least 1").into());
+        }
+        let limit = page_size(first)?;
+        let after = after
+            .map(|c| decode_cursor(&c, 1))
+            .transpose()?
+            .and_then(|mut p| p.pop());
+        let absolute_depth = max_depth.map(|d| self.0.depth.saturating_add(d));
+        let listing = Listing {
+            include_deleted,
+            limit: limit + 1,
+        };
+        let rows = services(ctx)?
+            .descendants_page(&self.0, absolute_depth, after, listing)
+            .await?;
+        Ok(OrganizationConnection::by_path(
+            rows,
+            limit,
+            CountQuery::Descendants {
+                network: self.0.network_id,
+                root: self.0.path.clone(),
+                max_depth: absolute_depth,
+                include_deleted,
+            },
+        ))
+    }
+}
+
+impl OrganizationNode {
+    async fn visible_at(
+        &self,
+        ctx: &Context<'_>,
+        path: TreePath,
+    ) -> async_graphql::Result<Option<OrganizationNode>> {
+        let found = loaders(ctx)?
+            .organizations_by_path
+            .load_one((self.0.network_id, path))
+            .await?;
+        match found {
+            Some(org) if can_see(ctx, &org).await? => Ok(Some(OrganizationNode(org))),
+            _ => Ok(None),
+        }
+    }
+
+    /// Whoever sees an organization sees its subtree; deleted rows need `organization:manage`.
+    async fn ensure_may_list(
+        &self,
+        ctx: &Context<'_>,
+        include_deleted: bool,
+    ) -> async_graphql::Result<()> {
+        let permissions = permissions_at(ctx, &self.0).await?;
+        if include_deleted && !permissions.contains(Permission::OrganizationManage) {
+            return Err(ApiError::Forbidden(
+                "includeDeleted requires the permission organization:manage".into(),
+            )
+            .into());
+        }
+        Ok(())
+    }
+}
+
+fn pair(mut parts: Vec<String>) -> (String, String) {
+    let second = parts.pop().unwrap_or_default();
+    let first = parts.pop().unwrap_or_default();
+    (first, second)
+}
+
+pub fn name_cursor_after(cursor: Option<String>) -> Result<Option<(String, String)>, ApiError> {
+    Ok(cursor.map(|c| decode_cursor(&c, 2)).transpose()?.map(pair))
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "OrganizationEdge")]
+pub struct OrganizationEdge {
+    pub cursor: String,
+    pub node: OrganizationNode,
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "OrganizationConnection", complex)]
+pub struct OrganizationConnection {
+    pub edges: Vec<OrganizationEdge>,
+    pub page_info: PageInfo,
+    #[graphql(skip)]
+    pub count: CountQuery,
+}
+
+#[ComplexObject]
+impl OrganizationConnection {
+    /// All items of the list, over every page (counted only when asked for).
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        Ok(services(ctx)?.count(self.count.clone()).await?)
+    }
+}
+
+impl OrganizationConnection {
+    pub fn by_name(rows: Vec<Organization>, limit: i64, count: CountQuery) -> Self {
+        Self::build(rows, limit, count, |o| {
+            encode_cursor(&[
+                &crate::domain::organization::name_key(&o.name),
+                &o.id.to_string(),
+            ])
+        })
+    }
+
+    pub fn by_path(rows: Vec<Organization>, limit: i64, count: CountQuery) -> Self {
+        Self::build(rows, limit, count, |o| encode_cursor(&[o.path.as_str()]))
+    }
+
+    fn build(
+        rows: Vec<Organization>,
+        limit: i64,
+        count: CountQuery,
+        cursor: impl Fn(&Organization) -> String,
+    ) -> Self {
+        let (rows, more) = split_page(rows, limit);
+        let edges: Vec<OrganizationEdge> = rows
+            .into_iter()
+            .map(|org| OrganizationEdge {
+                cursor: cursor(&org),
+                node: OrganizationNode(org),
+            })
+            .collect();
+        let cursors: Vec<String> = edges.iter().map(|e| e.cursor.clone()).collect();
+        Self {
+            edges,
+            page_info: page_info(&cursors, more),
+            count,
+        }
+    }
+}

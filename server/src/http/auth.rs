@@ -1,0 +1,101 @@
+//! Authentication, once per request, in an extractor: a valid bearer token becomes a
+//! [`Principal`]; a missing one leaves the request anonymous (resolvers then answer
+//! `UNAUTHENTICATED`); an invalid one is refused outright.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use chrono::Utc;
+
+use crate::auth::Principal;
+use crate::service::ApiError;
+
+use super::errors::graphql_error_body;
+use super::AppState;
+
+/// The caller, if a token was sent.
+pub struct Authenticated(pub Option<Principal>);
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthRejection {
+    #[error("the bearer token is invalid or expired")]
+    InvalidToken,
+    #[error("the Authorization header must be `Bearer <token>`")]
+    MalformedHeader,
+    #[error("internal error")]
+    Internal,
+}
+
+impl ResponseError for AuthRejection {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (code, challenge) = match self {
+            Self::Internal => ("INTERNAL", None),
+            Self::InvalidToken => ("UNAUTHENTICATED", Some(r#"Bearer error="invalid_token""#)),
+            Self::MalformedHeader => ("UNAUTHENTICATED", Some(r#"Bearer error="invalid_request""#)),
+        };
+        let mut response = HttpResponse::build(self.status_code());
+        if let Some(challenge) = challenge {
+            response.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            ));
+        }
+        response.json(graphql_error_body(&self.to_string(), code))
+    }
+}
+
+impl FromRequest for Authenticated {
+    type Error = AuthRejection;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req);
+        Box::pin(async move {
+            let token = match token? {
+                Some(token) => token,
+                None => return Ok(Self(None)),
+            };
+            let state = state.ok_or(AuthRejection::Internal)?;
+            let verified = state.tokens.verify_user_token(&token).map_err(|error| {
+                tracing::debug!(%error, "token refused");
+                AuthRejection::InvalidToken
+            })?;
+            let user = state
+                .services
+                .user_for_token(verified.email, verified.name, Utc::now())
+                .await
+                .map_err(|error| {
+                    if let ApiError::Internal(cause) = &error {
+                        tracing::error!(error = %cause, "resolving the token's user failed");
+                    }
+                    AuthRejection::Internal
+                })?;
+            Ok(Self(Some(Principal::User(user))))
+        })
+    }
+}
+
+fn bearer_token(req: &HttpRequest) -> Result<Option<String>, AuthRejection> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| AuthRejection::MalformedHeader)?;
+    let (scheme, token) = value
+        .split_once(' ')
+        .ok_or(AuthRejection::MalformedHeader)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(AuthRejection::MalformedHeader);
+    }
+    Ok(Some(token.trim().to_owned()))
+}

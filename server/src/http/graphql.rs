@@ -1,0 +1,252 @@
+//! GraphQL over HTTP: POST and GET at `/graphql`, GraphiQL for browsers.
+//!
+//! Written here rather than with async-graphql-actix-web's stock extractor and responder so
+//! that the response type is negotiated from `Accept` (`application/json` answers 200 for
+//! every GraphQL result; `application/graphql-response+json` gets 4xx for request errors), and
+//! so that oversized or malformed requests get GraphQL-shaped errors with a code.
+
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::OperationType;
+use async_graphql::{BatchRequest, BatchResponse, ErrorExtensionValues, Request, Value};
+use futures_util::StreamExt;
+
+use crate::graphql::loaders::Loaders;
+
+use super::auth::Authenticated;
+use super::errors::graphql_error_body;
+use super::AppState;
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Largest query document accepted (bounded separately: parsing cost grows with it).
+pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
+/// Most operations in one batch.
+pub const MAX_BATCH: usize = 20;
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    /// `application/json`: every GraphQL result is 200.
+    Json,
+    /// `application/graphql-response+json`: request errors are 4xx.
+    GraphqlResponse,
+}
+
+fn negotiate(headers: &HeaderMap) -> Format {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let prefers_json = accept.contains("application/json");
+    if accept.contains(GRAPHQL_RESPONSE_JSON)
+        || (!prefers_json && !accept.is_empty() && !accept.contains("*/*"))
+    {
+        Format::GraphqlResponse
+    } else if prefers_json || accept.is_empty() || accept.contains("*/*") {
+        Format::Json
+    } else {
+        Format::GraphqlResponse
+    }
+}
+
+fn content_type(format: Format) -> &'static str {
+    match format {
+        Format::Json => "application/json",
+        Format::GraphqlResponse => GRAPHQL_RESPONSE_JSON,
+    }
+}
+
+fn reject(format: Format, status: StatusCode, message: &str, code: &str) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(content_type(format))
+        .json(graphql_error_body(message, code))
+}
+
+pub async fn graphql_post(
+    req: HttpRequest,
+    mut body: web::Payload,
+    state: web::Data<AppState>,
+    auth: Authenticated,
+) -> HttpResponse {
+    let format = negotiate(req.headers());
+    let mut bytes = web::BytesMut::new();
+    while let Some(chunk) = body.next().await {
+        let Ok(chunk) = chunk else {
+            return reject(
+                format,
+                StatusCode::BAD_REQUEST,
+                "the request body could not be read",
+                "BAD_USER_INPUT",
+            );
+        };
+        if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+            return reject(
+                format,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+                "LIMIT_EXCEEDED",
+            );
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let batch: BatchRequest = match serde_json::from_slice(&bytes) {
+        Ok(batch) => batch,
+        Err(error) => {
+            return reject(
+                format,
+                StatusCode::BAD_REQUEST,
+                &format!("the body is not a GraphQL request: {error}"),
+                "BAD_USER_INPUT",
+            )
+        }
+    };
+    execute(batch, format, &state, auth, false).await
+}
+
+pub async fn graphql_get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Authenticated,
+) -> HttpResponse {
+    let wants_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_html && !req.query_string().contains("query=") {
+        return graphiql();
+    }
+    let format = negotiate(req.headers());
+    match async_graphql::http::parse_query_string(req.query_string()) {
+        Ok(request) => execute(BatchRequest::Single(request), format, &state, auth, true).await,
+        Err(error) => reject(
+            format,
+            StatusCode::BAD_REQUEST,
+            &error.to_string(),
+            "BAD_USER_INPUT",
+        ),
+    }
+}
+
+/// The GraphiQL page; needs no token (it sends the one the user types into its headers pane).
+pub fn graphiql() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .title("Orgraph GraphiQL")
+                .finish(),
+        )
+}
+
+async fn execute(
+    batch: BatchRequest,
+    format: Format,
+    state: &AppState,
+    auth: Authenticated,
+    read_only: bool,
+) -> HttpResponse {
+    let requests = match batch {
+        BatchRequest::Single(request) => vec![request],
+        BatchRequest::Batch(requests) => requests,
+    };
+    if requests.is_empty() || requests.len() > MAX_BATCH {
+        return reject(
+            format,
+            StatusCode::BAD_REQUEST,
+            &format!("a batch holds 1 to {MAX_BATCH} operations"),
+            if requests.is_empty() {
+                "BAD_USER_INPUT"
+            } else {
+                "LIMIT_EXCEEDED"
+            },
+        );
+    }
+    let single = requests.len() == 1;
+    let mut responses = Vec::with_capacity(requests.len());
+    for request in requests {
+        if request.query.len() > MAX_DOCUMENT_BYTES {
+            return reject(
+                format,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("the query document is larger than {MAX_DOCUMENT_BYTES} bytes"),
+                "LIMIT_EXCEEDED",
+            );
+        }
+        if read_only && is_mutation(&request) {
+            return HttpResponse::MethodNotAllowed()
+                .insert_header((header::ALLOW, "POST"))
+                .content_type(content_type(format))
+                .json(graphql_error_body(
+                    "mutations must be sent with POST",
+                    "BAD_USER_INPUT",
+                ));
+        }
+        let user = auth.0.as_ref().map(|p| p.user().id);
+        let mut request = request.data(Loaders::new(&state.services, user));
+        if let Some(principal) = auth.0.clone() {
+            request = request.data(principal);
+        }
+        let mut response = state.schema.execute(request).await;
+        for error in &mut response.errors {
+            let extensions = error
+                .extensions
+                .get_or_insert_with(ErrorExtensionValues::default);
+            if extensions.get("code").is_none() {
+                extensions.set("code", code_for_unclassified(&error.message));
+            }
+        }
+        responses.push(response);
+    }
+    let request_error = responses
+        .iter()
+        .any(|r| r.data == Value::Null && !r.errors.is_empty());
+    let status = if format == Format::GraphqlResponse && request_error {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let body = if single {
+        responses
+            .pop()
+            .map(BatchResponse::Single)
+            .unwrap_or(BatchResponse::Batch(Vec::new()))
+    } else {
+        BatchResponse::Batch(responses)
+    };
+    HttpResponse::build(status)
+        .content_type(content_type(format))
+        .json(body)
+}
+
+/// Errors raised by async-graphql itself (parsing, validation, limits) carry no code.
+fn code_for_unclassified(message: &str) -> &'static str {
+    let message = message.to_ascii_lowercase();
+    if message.contains("too deep")
+        || message.contains("too complex")
+        || message.contains("recursive")
+    {
+        "LIMIT_EXCEEDED"
+    } else {
+        "BAD_USER_INPUT"
+    }
+}
+
+fn is_mutation(request: &Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    document.operations.iter().any(|(name, operation)| {
+        let selected = match (&request.operation_name, name) {
+            (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
+            (None, _) => true,
+            (Some(_), None) => false,
+        };
+        selected && operation.node.ty == OperationType::Mutation
+    })
+}

@@ -1,0 +1,54 @@
+//! HTTP routes: GraphQL, GraphiQL and health.
+
+mod auth;
+mod errors;
+mod graphql;
+mod health;
+mod request_log;
+
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+
+use crate::auth::TokenKeys;
+use crate::graphql::OrgraphSchema;
+use crate::service::Services;
+
+pub use graphql::{MAX_BODY_BYTES, MAX_DOCUMENT_BYTES};
+
+/// Shared by every worker.
+pub struct AppState {
+    pub schema: OrgraphSchema,
+    pub services: Services,
+    pub tokens: TokenKeys,
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/graphql", web::post().to(graphql::graphql_post))
+        .route("/graphql", web::get().to(graphql::graphql_get))
+        .route("/healthz", web::get().to(health::healthz))
+        .route(
+            "/",
+            web::get().to(|| async {
+                actix_web::HttpResponse::TemporaryRedirect()
+                    .insert_header(("Location", "/graphql"))
+                    .finish()
+            }),
+        );
+}
+
+/// Serves until the process is stopped.
+pub async fn serve(state: AppState, bind: &str, workers: usize) -> std::io::Result<()> {
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .wrap(from_fn(request_log::log_request))
+            .configure(routes)
+    })
+    .workers(workers)
+    .bind(bind)?;
+    for addr in server.addrs() {
+        tracing::info!("listening on http://{addr} (GraphiQL at http://{addr}/graphql)");
+    }
+    server.run().await
+}

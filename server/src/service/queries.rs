@@ -1,0 +1,243 @@
+//! Read use cases behind the GraphQL queries: plain store reads, run off the executor.
+//! Authorization of individual organizations happens in the resolvers (with request-scoped
+//! grant loaders); these functions take the scopes the caller was found to have.
+
+use crate::auth::Principal;
+use crate::domain::contract_account::ContractAccount;
+use crate::domain::ids::{ContractAccountId, NetworkId, OrganizationId, UserId};
+use crate::domain::organization::Organization;
+use crate::domain::permissions::{subtrees_with, Permission, PlacedGrant};
+use crate::domain::tree_path::TreePath;
+use crate::domain::user::User;
+use crate::store::{contract_accounts, grants, organizations, users};
+
+use super::error::{ApiError, ApiResult};
+use super::Services;
+
+pub use crate::store::organizations::{Listing, Search};
+
+/// How a listing is counted when its `totalCount` is asked for.
+#[derive(Debug, Clone)]
+pub enum CountQuery {
+    Children {
+        network: NetworkId,
+        parent: OrganizationId,
+        include_deleted: bool,
+    },
+    Descendants {
+        network: NetworkId,
+        root: TreePath,
+        max_depth: Option<i32>,
+        include_deleted: bool,
+    },
+    Search {
+        scopes: Vec<(NetworkId, TreePath)>,
+        search: Search,
+    },
+    OwnedAccounts {
+        owner: UserId,
+    },
+}
+
+impl Services {
+    pub async fn organizations_by_id(
+        &self,
+        ids: Vec<OrganizationId>,
+    ) -> ApiResult<Vec<Organization>> {
+        self.store
+            .read(move |conn| Ok::<_, ApiError>(organizations::find_many(conn, &ids)?))
+            .await
+    }
+
+    pub async fn organizations_by_path(
+        &self,
+        network: NetworkId,
+        paths: Vec<TreePath>,
+    ) -> ApiResult<Vec<Organization>> {
+        self.store
+            .read(move |conn| Ok::<_, ApiError>(organizations::by_paths(conn, network, &paths)?))
+            .await
+    }
+
+    pub async fn contract_accounts_by_id(
+        &self,
+        ids: Vec<ContractAccountId>,
+    ) -> ApiResult<Vec<ContractAccount>> {
+        self.store
+            .read(move |conn| Ok::<_, ApiError>(contract_accounts::find_many(conn, &ids)?))
+            .await
+    }
+
+    pub async fn users_by_id(&self, ids: Vec<UserId>) -> ApiResult<Vec<User>> {
+        self.store
+            .read(move |conn| Ok::<_, ApiError>(users::find_many(conn, &ids)?))
+            .await
+    }
+
+    /// The principal's grants in the given networks, placed in their trees.
+    pub async fn placed_grants(
+        &self,
+        user: UserId,
+        networks: Vec<NetworkId>,
+    ) -> ApiResult<Vec<(NetworkId, PlacedGrant)>> {
+        self.store
+            .read(move |conn| {
+                Ok::<_, ApiError>(grants::placed_for_user(conn, user, Some(&networks))?)
+            })
+            .await
+    }
+
+    /// The subtrees where the principal holds `permission`, narrowed to `within` if given.
+    pub async fn scopes_with(
+        &self,
+        principal: &Principal,
+        permission: Permission,
+        within: Option<(NetworkId, TreePath)>,
+    ) -> ApiResult<Vec<(NetworkId, TreePath)>> {
+        let user = principal.user().id;
+        let placed = self
+            .store
+            .read(move |conn| Ok::<_, ApiError>(grants::placed_for_user(conn, user, None)?))
+            .await?;
+        let mut by_network: std::collections::BTreeMap<NetworkId, Vec<PlacedGrant>> =
+            Default::default();
+        for (network, grant) in placed {
+            by_network.entry(network).or_default().push(grant);
+        }
+        let mut scopes = Vec::new();
+        for (network, grants) in by_network {
+            for path in subtrees_with(&grants, permission) {
+                match &within {
+                    None => scopes.push((network, path)),
+                    Some((only, inner)) if *only == network => {
+                        if path.contains(inner) {
+                            scopes.push((network, inner.clone()));
+                        } else if inner.contains(&path) {
+                            scopes.push((network, path));
+                        }
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        Ok(scopes)
+    }
+
+    pub async fn children_page(
+        &self,
+        parent: &Organization,
+        after: Option<(String, String)>,
+        listing: Listing,
+    ) -> ApiResult<Vec<Organization>> {
+        let (network, parent) = (parent.network_id, parent.id);
+        self.store
+            .read(move |conn| {
+                Ok::<_, ApiError>(organizations::children_page(
+                    conn, network, parent, after, &listing,
+                )?)
+            })
+            .await
+    }
+
+    pub async fn descendants_page(
+        &self,
+        root: &Organization,
+        max_depth: Option<i32>,
+        after: Option<String>,
+        listing: Listing,
+    ) -> ApiResult<Vec<Organization>> {
+        let (network, path) = (root.network_id, root.path.clone());
+        self.store
+            .read(move |conn| {
+                Ok::<_, ApiError>(organizations::descendants_page(
+                    conn, network, &path, max_depth, after, &listing,
+                )?)
+            })
+            .await
+    }
+
+    pub async fn search_page(
+        &self,
+        scopes: Vec<(NetworkId, TreePath)>,
+        search: Search,
+        after: Option<(String, String)>,
+        limit: i64,
+    ) -> ApiResult<Vec<Organization>> {
+        self.store
+            .read(move |conn| {
+                Ok::<_, ApiError>(organizations::search_page(
+                    conn, &scopes, &search, after, limit,
+                )?)
+            })
+            .await
+    }
+
+    pub async fn owned_accounts_page(
+        &self,
+        owner: UserId,
+        after: Option<String>,
+        limit: i64,
+    ) -> ApiResult<Vec<ContractAccount>> {
+        self.store
+            .read(move |conn| {
+                Ok::<_, ApiError>(contract_accounts::owned_page(conn, owner, after, limit)?)
+            })
+            .await
+    }
+
+    pub async fn count(&self, query: CountQuery) -> ApiResult<i64> {
+        self.store
+            .read(move |conn| {
+                let count = match query {
+                    CountQuery::Children {
+                        network,
+                        parent,
+                        include_deleted,
+                    } => organizations::count_children(conn, network, parent, include_deleted)?,
+                    CountQuery::Descendants {
+                        network,
+                        root,
+                        max_depth,
+                        include_deleted,
+                    } => organizations::count_descendants(
+                        conn,
+                        network,
+                        &root,
+                        max_depth,
+                        include_deleted,
+                    )?,
+                    CountQuery::Search { scopes, search } => {
+                        organizations::count_search(conn, &scopes, &search)?
+                    }
+                    CountQuery::OwnedAccounts { owner } => {
+                        contract_accounts::count_owned(conn, owner)?
+                    }
+                };
+                Ok::<_, ApiError>(count)
+            })
+            .await
+    }
+
+    /// The user behind a verified token, created on first sight.
+    pub async fn user_for_token(
+        &self,
+        email: String,
+        name: Option<String>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> ApiResult<User> {
+        let known = {
+            let email = email.clone();
+            self.store
+                .read(move |conn| Ok::<_, ApiError>(users::find_by_email(conn, &email)?))
+                .await?
+        };
+        if let Some(user) = known {
+            return Ok(user);
+        }
+        self.store
+            .write(move |conn| {
+                Ok::<_, ApiError>(users::find_or_create(conn, &email, name.as_deref(), now)?)
+            })
+            .await
+    }
+}
