@@ -1,0 +1,136 @@
+//! Checks made directly on the database, behind the server's back.
+
+use std::collections::{BTreeMap, HashMap};
+
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use diesel::{QueryableByName, RunQueryDsl};
+
+use super::TestDatabase;
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Rows per table, to prove a refused request wrote nothing.
+pub fn row_counts(db: &TestDatabase) -> BTreeMap<&'static str, i64> {
+    let store = db.connect();
+    let mut conn = store.read_connection().expect("connection");
+    [
+        "users",
+        "contract_accounts",
+        "networks",
+        "organizations",
+        "organization_networks",
+        "grants",
+    ]
+    .into_iter()
+    .map(|table| {
+        let rows: Vec<Count> = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+            .load(&mut *conn)
+            .expect("count rows");
+        (table, rows.first().map_or(0, |c| c.n))
+    })
+    .collect()
+}
+
+#[derive(QueryableByName, Debug)]
+struct Node {
+    #[diesel(sql_type = Text)]
+    network_id: String,
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    parent_id: Option<String>,
+    #[diesel(sql_type = Text)]
+    path: String,
+    #[diesel(sql_type = Integer)]
+    depth: i32,
+}
+
+/// Every network is one tree: one root, every other node's parent in the same network, paths
+/// and depths consistent with the parents (so no cycle), every node routed to its network.
+/// Returns the number of organizations checked.
+pub fn assert_tree_invariants(db: &TestDatabase) -> usize {
+    let store = db.connect();
+    let mut conn = store.read_connection().expect("connection");
+    let nodes: Vec<Node> =
+        diesel::sql_query("SELECT network_id, id, seq, parent_id, path, depth FROM organizations")
+            .load(&mut *conn)
+            .expect("load organizations");
+    #[derive(QueryableByName)]
+    struct Route {
+        #[diesel(sql_type = Text)]
+        id: String,
+        #[diesel(sql_type = Text)]
+        network_id: String,
+    }
+    let routes: Vec<Route> = diesel::sql_query("SELECT id, network_id FROM organization_networks")
+        .load(&mut *conn)
+        .expect("load routes");
+    let routes: HashMap<String, String> =
+        routes.into_iter().map(|r| (r.id, r.network_id)).collect();
+    assert_eq!(
+        routes.len(),
+        nodes.len(),
+        "one routing row per organization"
+    );
+
+    let by_key: HashMap<(&str, &str), &Node> = nodes
+        .iter()
+        .map(|n| ((n.network_id.as_str(), n.id.as_str()), n))
+        .collect();
+    let mut roots: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut paths = std::collections::HashSet::new();
+    for node in &nodes {
+        assert_eq!(
+            routes.get(&node.id),
+            Some(&node.network_id),
+            "route of {}",
+            node.id
+        );
+        assert!(
+            paths.insert((node.network_id.as_str(), node.path.as_str())),
+            "duplicate path {}",
+            node.path
+        );
+        let own = orgraph::domain::tree_path::segment(node.seq);
+        assert!(
+            node.path.ends_with(&own),
+            "path {} must end with {own}",
+            node.path
+        );
+        match &node.parent_id {
+            None => {
+                *roots.entry(&node.network_id).or_default() += 1;
+                assert_eq!(node.depth, 0, "root depth");
+                assert_eq!(node.path, own, "root path");
+            }
+            Some(parent_id) => {
+                let parent = by_key
+                    .get(&(node.network_id.as_str(), parent_id.as_str()))
+                    .unwrap_or_else(|| panic!("orphan {} (parent {parent_id} missing)", node.id));
+                assert_eq!(node.depth, parent.depth + 1, "depth of {}", node.id);
+                assert_eq!(
+                    node.path,
+                    format!("{}{own}", parent.path),
+                    "path of {}",
+                    node.id
+                );
+            }
+        }
+    }
+    let networks: std::collections::BTreeSet<&str> =
+        nodes.iter().map(|n| n.network_id.as_str()).collect();
+    for network in networks {
+        assert_eq!(
+            roots.get(network),
+            Some(&1),
+            "network {network} must have exactly one root"
+        );
+    }
+    nodes.len()
+}

@@ -1,0 +1,11 @@
+//! Cross-component tests: the real `orgraph` binary, over HTTP, on SQLite and PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod harness;
+
+mod bad_input;
+mod concurrency;
+mod crash;
+mod protocol;
+mod tree;
