@@ -66,9 +66,25 @@ impl Services {
                     now,
                 )?;
                 networks::insert(conn, network, 1, now)?;
-                let root = new_organization(network, 1, None, TreePath::root(1), &name, input.kind, account, now);
+                let root = new_organization(
+                    network,
+                    1,
+                    None,
+                    TreePath::root(1),
+                    &name,
+                    input.kind,
+                    account,
+                    now,
+                );
                 organizations::insert(conn, std::slice::from_ref(&root))?;
-                grants::insert(conn, network, principal.user().id, BuiltInRole::OpsAdmin.as_str(), root.id, now)?;
+                grants::insert(
+                    conn,
+                    network,
+                    principal.user().id,
+                    BuiltInRole::OpsAdmin.as_str(),
+                    root.id,
+                    now,
+                )?;
                 Ok(root)
             })
             .await
@@ -90,7 +106,11 @@ impl Services {
                 let network = lock_network_of(conn, root_id, 1)?;
                 let old_root = live_in(conn, network.id, root_id)?;
                 require(conn, &principal, &old_root, Permission::OrganizationManage)?;
-                check_add_root(&old_root, organizations::deepest_in_network(conn, network.id)?, &limits)?;
+                check_add_root(
+                    &old_root,
+                    organizations::deepest_in_network(conn, network.id)?,
+                    &limits,
+                )?;
                 let account = account_for_new_organization(
                     conn,
                     &principal,
@@ -101,9 +121,27 @@ impl Services {
                 )?;
                 let path = TreePath::root(network.first_seq);
                 organizations::push_down_under(conn, network.id, &path, now)?;
-                let root = new_organization(network.id, network.first_seq, None, path, &name, input.kind, account, now);
+                let root = new_organization(
+                    network.id,
+                    network.first_seq,
+                    None,
+                    path,
+                    &name,
+                    input.kind,
+                    account,
+                    now,
+                );
                 organizations::insert(conn, std::slice::from_ref(&root))?;
                 organizations::set_parent(conn, network.id, old_root.id, root.id, now)?;
+                // Whoever may restructure the top of a network administers its new top.
+                grants::insert(
+                    conn,
+                    network.id,
+                    principal.user().id,
+                    BuiltInRole::OpsAdmin.as_str(),
+                    root.id,
+                    now,
+                )?;
                 Ok(root)
             })
             .await
@@ -158,7 +196,11 @@ impl Services {
         input: CopyOrganization,
         now: DateTime<Utc>,
     ) -> ApiResult<Organization> {
-        let name = input.name.as_deref().map(OrganizationName::parse).transpose()?;
+        let name = input
+            .name
+            .as_deref()
+            .map(OrganizationName::parse)
+            .transpose()?;
         let principal = principal.clone();
         let limits = self.limits;
         self.store
@@ -177,7 +219,11 @@ impl Services {
                     None => OrganizationName::parse(&source.name)?,
                 };
                 let count = i64::try_from(originals.len()).unwrap_or(i64::MAX);
-                let deepest = originals.iter().map(|o| o.depth).max().unwrap_or(source.depth);
+                let deepest = originals
+                    .iter()
+                    .map(|o| o.depth)
+                    .max()
+                    .unwrap_or(source.depth);
 
                 let (network, first_seq, parent) = match input.parent_id {
                     Some(parent_id) => {
@@ -205,7 +251,8 @@ impl Services {
                 )?;
 
                 // Originals come parents first, so each one's parent copy already exists.
-                let mut copied_paths: HashMap<TreePath, (OrganizationId, TreePath)> = HashMap::new();
+                let mut copied_paths: HashMap<TreePath, (OrganizationId, TreePath)> =
+                    HashMap::new();
                 let mut copies = Vec::with_capacity(originals.len());
                 for (offset, original) in (0_i64..).zip(originals.iter()) {
                     let seq = first_seq + offset;
@@ -220,18 +267,40 @@ impl Services {
                             .path
                             .parent()
                             .and_then(|p| copied_paths.get(&p))
-                            .ok_or(ApiError::Conflict("the subtree changed during the copy; retry".into()))?;
+                            .ok_or(ApiError::Conflict(
+                                "the subtree changed during the copy; retry".into(),
+                            ))?;
                         (Some(*copied_parent), copied_parent_path.child(seq))
                     };
-                    let own_name = if is_top { name.clone() } else { OrganizationName::parse(&original.name)? };
-                    let copy = new_organization(network, seq, parent_id, path.clone(), &own_name, Some(original.kind), account, now);
+                    let own_name = if is_top {
+                        name.clone()
+                    } else {
+                        OrganizationName::parse(&original.name)?
+                    };
+                    let copy = new_organization(
+                        network,
+                        seq,
+                        parent_id,
+                        path.clone(),
+                        &own_name,
+                        Some(original.kind),
+                        account,
+                        now,
+                    );
                     copied_paths.insert(original.path.clone(), (copy.id, path));
                     copies.push(copy);
                 }
                 organizations::insert(conn, &copies)?;
                 let root = copies.into_iter().next().ok_or(ApiError::NotFound)?;
                 if parent.is_none() {
-                    grants::insert(conn, network, principal.user().id, BuiltInRole::OpsAdmin.as_str(), root.id, now)?;
+                    grants::insert(
+                        conn,
+                        network,
+                        principal.user().id,
+                        BuiltInRole::OpsAdmin.as_str(),
+                        root.id,
+                        now,
+                    )?;
                 }
                 Ok(root)
             })
@@ -266,14 +335,24 @@ impl Services {
                     Err(other) => return Err(other),
                 };
                 if new_parent.network_id == org.network_id {
-                    require(conn, &principal, &new_parent, Permission::OrganizationManage)?;
+                    require(
+                        conn,
+                        &principal,
+                        &new_parent,
+                        Permission::OrganizationManage,
+                    )?;
                 }
                 let deepest = organizations::deepest_in_subtree(conn, network.id, &org.path)?;
                 check_move(&org, &new_parent, deepest, &limits)?;
                 if org.parent_id == Some(new_parent.id) {
                     return Ok(org);
                 }
-                ensure_unique_name(conn, &new_parent, &OrganizationName::parse(&org.name)?, Some(org.id))?;
+                ensure_unique_name(
+                    conn,
+                    &new_parent,
+                    &OrganizationName::parse(&org.name)?,
+                    Some(org.id),
+                )?;
                 let new_path = new_parent.path.child(org.seq);
                 organizations::rebase_subtree(conn, network.id, &org.path, &new_path, now)?;
                 organizations::set_parent(conn, network.id, org.id, new_parent.id, now)?;
@@ -297,7 +376,14 @@ impl Services {
                 let org = live_in(conn, network.id, id)?;
                 require(conn, &principal, &org, Permission::OrganizationManage)?;
                 let deletion = DeletionId::new_random();
-                organizations::soft_delete_subtree(conn, network.id, &org.path, deletion, now, purge_after(now, &limits))?;
+                organizations::soft_delete_subtree(
+                    conn,
+                    network.id,
+                    &org.path,
+                    deletion,
+                    now,
+                    purge_after(now, &limits),
+                )?;
                 any_in(conn, network.id, id)
             })
             .await
@@ -330,7 +416,12 @@ impl Services {
                 };
                 let deletion = check_restore(&org, parent.as_ref(), now)?;
                 if let Some(parent) = &parent {
-                    ensure_unique_name(conn, parent, &OrganizationName::parse(&org.name)?, Some(org.id))?;
+                    ensure_unique_name(
+                        conn,
+                        parent,
+                        &OrganizationName::parse(&org.name)?,
+                        Some(org.id),
+                    )?;
                 }
                 organizations::restore_deletion(conn, network.id, &org.path, deletion, now)?;
                 any_in(conn, network.id, id)
@@ -368,23 +459,38 @@ struct LockedNetwork {
     first_seq: i64,
 }
 
-fn lock_network_of(conn: &mut DbConnection, id: OrganizationId, seqs: i64) -> ApiResult<LockedNetwork> {
+fn lock_network_of(
+    conn: &mut DbConnection,
+    id: OrganizationId,
+    seqs: i64,
+) -> ApiResult<LockedNetwork> {
     let (_, network) = organizations::networks_of(conn, &[id])?
         .into_iter()
         .next()
         .ok_or(ApiError::NotFound)?;
     let first_seq = networks::lock_and_allocate(conn, network, seqs)?;
-    Ok(LockedNetwork { id: network, first_seq })
+    Ok(LockedNetwork {
+        id: network,
+        first_seq,
+    })
 }
 
-fn any_in(conn: &mut DbConnection, network: NetworkId, id: OrganizationId) -> ApiResult<Organization> {
+fn any_in(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    id: OrganizationId,
+) -> ApiResult<Organization> {
     organizations::in_network(conn, network, &[id])?
         .into_iter()
         .next()
         .ok_or(ApiError::NotFound)
 }
 
-fn live_in(conn: &mut DbConnection, network: NetworkId, id: OrganizationId) -> ApiResult<Organization> {
+fn live_in(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    id: OrganizationId,
+) -> ApiResult<Organization> {
     Some(any_in(conn, network, id)?)
         .filter(|o| !o.is_deleted())
         .ok_or(ApiError::NotFound)
