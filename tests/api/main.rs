@@ -8,4 +8,5 @@ mod bad_input;
 mod concurrency;
 mod crash;
 mod protocol;
+mod schema;
 mod tree;
