@@ -9,4 +9,5 @@ mod concurrency;
 mod crash;
 mod protocol;
 mod schema;
+mod tokens;
 mod tree;
