@@ -132,7 +132,11 @@ impl TokenKeys {
             iat: now.timestamp(),
             nbf: Some(now.timestamp()),
         };
-        Ok(jsonwebtoken::encode(&Header::new(self.algorithm), &claims, key)?)
+        Ok(jsonwebtoken::encode(
+            &Header::new(self.algorithm),
+            &claims,
+            key,
+        )?)
     }
 
     /// Checks signature, algorithm (never `none`), issuer, audience, expiry and not-before.
@@ -163,7 +167,8 @@ mod tests {
     fn round_trip_and_refusals() -> Result<(), AuthError> {
         let keys = TokenKeys::hs256(b"secret-secret-secret-secret-1234", "orgraph", "orgraph");
         let now = Utc::now();
-        let token = keys.issue_user_token("Ada@Example.com", Some("Ada"), now, Duration::hours(1))?;
+        let token =
+            keys.issue_user_token("Ada@Example.com", Some("Ada"), now, Duration::hours(1))?;
         let user = keys.verify_user_token(&token)?;
         assert_eq!(user.email, "Ada@Example.com");
 

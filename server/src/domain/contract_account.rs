@@ -73,7 +73,10 @@ fn bounded_text(field: &str, raw: &str, max: usize) -> DomainResult<String> {
         ));
     }
     if text.chars().any(char::is_control) {
-        return Err(DomainError::invalid(field, "must not contain control characters"));
+        return Err(DomainError::invalid(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(text.to_owned())
 }
@@ -85,7 +88,9 @@ mod tests {
     #[test]
     fn emails() {
         assert!(validate_email("billingEmail", "ap@example.com").is_ok());
-        for bad in ["", "no-at", "a@b", "a b@c.d", "@c.d", "a@.c", "a@c.", "a@b@c.d"] {
+        for bad in [
+            "", "no-at", "a@b", "a b@c.d", "@c.d", "a@.c", "a@c.", "a@b@c.d",
+        ] {
             assert!(validate_email("billingEmail", bad).is_err(), "{bad}");
         }
     }

@@ -187,9 +187,15 @@ pub fn check_restore(
     now: DateTime<Utc>,
 ) -> DomainResult<DeletionId> {
     let Some(deletion_id) = org.deletion_id else {
-        return Err(DomainError::invalid("id", "the organization is not deleted"));
+        return Err(DomainError::invalid(
+            "id",
+            "the organization is not deleted",
+        ));
     };
-    if org.purge_after.is_some_and(|purge_after| purge_after <= now) {
+    if org
+        .purge_after
+        .is_some_and(|purge_after| purge_after <= now)
+    {
         return Err(DomainError::Conflict(
             "the retention period of this deletion is over; it can no longer be restored".into(),
         ));
@@ -237,7 +243,10 @@ mod tests {
     #[test]
     fn names_are_trimmed_and_bounded() {
         let name = OrganizationName::parse("  Région Nord ").ok();
-        assert_eq!(name.as_ref().map(|n| n.display.as_str()), Some("Région Nord"));
+        assert_eq!(
+            name.as_ref().map(|n| n.display.as_str()),
+            Some("Région Nord")
+        );
         assert_eq!(name.map(|n| n.key), Some("région nord".to_owned()));
         assert!(OrganizationName::parse("   ").is_err());
         assert!(OrganizationName::parse(&"a".repeat(201)).is_err());

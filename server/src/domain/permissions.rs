@@ -101,7 +101,9 @@ impl PermissionSet {
     }
 
     pub fn iter(self) -> impl Iterator<Item = Permission> {
-        Permission::ALL.into_iter().filter(move |p| self.contains(*p))
+        Permission::ALL
+            .into_iter()
+            .filter(move |p| self.contains(*p))
     }
 }
 
@@ -153,9 +155,12 @@ impl BuiltInRole {
                 EventsRead,
                 AuditRead,
             ]),
-            Self::Developer => {
-                PermissionSet::of(&[OrganizationRead, SettingsRead, ApplicationsRead, ApplicationsManage])
-            }
+            Self::Developer => PermissionSet::of(&[
+                OrganizationRead,
+                SettingsRead,
+                ApplicationsRead,
+                ApplicationsManage,
+            ]),
             Self::SchedulingCoordinator => PermissionSet::of(&[
                 OrganizationRead,
                 MembersRead,
@@ -193,7 +198,9 @@ pub fn effective_permissions(grants: &[PlacedGrant], target: &Organization) -> P
                 || (target.deletion_id.is_some() && g.organization_deletion == target.deletion_id)
         })
         .filter_map(|g| BuiltInRole::parse(&g.role))
-        .fold(PermissionSet::EMPTY, |set, role| set.union(role.permissions()))
+        .fold(PermissionSet::EMPTY, |set, role| {
+            set.union(role.permissions())
+        })
 }
 
 /// The roots of the subtrees in which the grants give `permission` (used to list what a
@@ -202,7 +209,9 @@ pub fn subtrees_with(grants: &[PlacedGrant], permission: Permission) -> Vec<Tree
     let mut paths: Vec<TreePath> = grants
         .iter()
         .filter(|g| !g.organization_deleted)
-        .filter(|g| BuiltInRole::parse(&g.role).is_some_and(|r| r.permissions().contains(permission)))
+        .filter(|g| {
+            BuiltInRole::parse(&g.role).is_some_and(|r| r.permissions().contains(permission))
+        })
         .map(|g| g.organization_path.clone())
         .collect();
     paths.sort();
@@ -236,7 +245,11 @@ mod tests {
             organization_deleted: false,
         };
         let a = TreePath::root(1).child(2);
-        let grants = vec![grant(a.child(3)), grant(a.clone()), grant(TreePath::root(1).child(20))];
+        let grants = vec![
+            grant(a.child(3)),
+            grant(a.clone()),
+            grant(TreePath::root(1).child(20)),
+        ];
         let roots = subtrees_with(&grants, Permission::OrganizationRead);
         assert_eq!(roots, vec![a, TreePath::root(1).child(20)]);
     }

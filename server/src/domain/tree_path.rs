@@ -37,7 +37,9 @@ impl TreePath {
     /// Number of edges from the root (the root has depth 0).
     pub fn depth(&self) -> i32 {
         let segments = self.0.matches(SEPARATOR).count();
-        i32::try_from(segments).unwrap_or(i32::MAX).saturating_sub(1)
+        i32::try_from(segments)
+            .unwrap_or(i32::MAX)
+            .saturating_sub(1)
     }
 
     /// Paths of every ancestor, root first, then the node itself last.
@@ -132,10 +134,17 @@ mod tests {
         let p = TreePath::root(1).child(2).child(40);
         assert_eq!(p.as_str(), "1.2.14.");
         assert_eq!(p.depth(), 2);
-        let ancestors: Vec<_> = p.ancestors().into_iter().map(TreePath::into_string).collect();
+        let ancestors: Vec<_> = p
+            .ancestors()
+            .into_iter()
+            .map(TreePath::into_string)
+            .collect();
         assert_eq!(ancestors, vec!["1.", "1.2."]);
         assert_eq!(p.root_path().as_str(), "1.");
-        assert_eq!(p.parent().map(TreePath::into_string).as_deref(), Some("1.2."));
+        assert_eq!(
+            p.parent().map(TreePath::into_string).as_deref(),
+            Some("1.2.")
+        );
         assert_eq!(p.last_segment(), "14.");
         assert_eq!(TreePath::root(7).last_segment(), "7.");
     }
@@ -147,10 +156,16 @@ mod tests {
         let inside = ["1.2.", "1.2.3.", "1.2.zz.1."];
         let outside = ["1.", "1.20.", "1.3.", "1.2"];
         for s in inside {
-            assert!(s >= p.as_str() && s < upper.as_str(), "{s} should be inside");
+            assert!(
+                s >= p.as_str() && s < upper.as_str(),
+                "{s} should be inside"
+            );
         }
         for s in outside {
-            assert!(!(s >= p.as_str() && s < upper.as_str()), "{s} should be outside");
+            assert!(
+                !(s >= p.as_str() && s < upper.as_str()),
+                "{s} should be outside"
+            );
         }
     }
 
@@ -160,7 +175,9 @@ mod tests {
         let b = a.child(3);
         assert!(a.contains(&b));
         assert!(!b.contains(&a));
-        assert!(!TreePath::root(1).child(20).contains(&TreePath::root(1).child(2)));
+        assert!(!TreePath::root(1)
+            .child(20)
+            .contains(&TreePath::root(1).child(2)));
         let target = TreePath::root(1).child(9).child(2);
         assert_eq!(
             b.rebased(&a, &target).map(TreePath::into_string).as_deref(),

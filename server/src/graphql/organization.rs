@@ -144,7 +144,7 @@ impl OrganizationNode {
     ) -> async_graphql::Result<OrganizationConnection> {
         self.ensure_may_list(ctx, include_deleted).await?;
         let limit = page_size(first)?;
-        let after = after.map(|c| decode_cursor(&c, 2)).transpose()?.map(pair);
+        let after = name_cursor_after(after)?;
         let listing = Listing {
             include_deleted,
             limit: limit + 1,

@@ -36,20 +36,17 @@ enum Format {
     GraphqlResponse,
 }
 
+/// `application/graphql-response+json` when the client accepts it; otherwise (no `Accept`,
+/// `*/*`, `application/json`) the legacy `application/json`.
 fn negotiate(headers: &HeaderMap) -> Format {
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let prefers_json = accept.contains("application/json");
-    if accept.contains(GRAPHQL_RESPONSE_JSON)
-        || (!prefers_json && !accept.is_empty() && !accept.contains("*/*"))
-    {
+    let accepts_graphql_response = headers
+        .get_all(header::ACCEPT)
+        .filter_map(|v| v.to_str().ok())
+        .any(|accept| accept.contains(GRAPHQL_RESPONSE_JSON));
+    if accepts_graphql_response {
         Format::GraphqlResponse
-    } else if prefers_json || accept.is_empty() || accept.contains("*/*") {
-        Format::Json
     } else {
-        Format::GraphqlResponse
+        Format::Json
     }
 }
 

@@ -42,7 +42,10 @@ pub fn find_many(
         .collect()
 }
 
-pub fn find(conn: &mut DbConnection, id: ContractAccountId) -> QueryResult<Option<ContractAccount>> {
+pub fn find(
+    conn: &mut DbConnection,
+    id: ContractAccountId,
+) -> QueryResult<Option<ContractAccount>> {
     Ok(find_many(conn, &[id])?.into_iter().next())
 }
 

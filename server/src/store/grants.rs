@@ -32,7 +32,13 @@ pub fn insert(
     Ok(id)
 }
 
-type PlacedRow = (String, String, String, Option<chrono::NaiveDateTime>, Option<String>);
+type PlacedRow = (
+    String,
+    String,
+    String,
+    Option<chrono::NaiveDateTime>,
+    Option<String>,
+);
 
 /// A user's grants in the given networks, each placed at its organization's path.
 pub fn placed_for_user(

@@ -92,7 +92,9 @@ impl OrganizationRow {
     }
 }
 
-pub(super) fn organizations_from_rows(rows: Vec<OrganizationRow>) -> QueryResult<Vec<Organization>> {
+pub(super) fn organizations_from_rows(
+    rows: Vec<OrganizationRow>,
+) -> QueryResult<Vec<Organization>> {
     rows.into_iter().map(OrganizationRow::into_domain).collect()
 }
 

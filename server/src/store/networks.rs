@@ -31,7 +31,11 @@ pub fn insert(
 /// network serialize across every server process sharing the database; call it (with
 /// `count = 0` when no number is needed) before reading the rows a change depends on.
 /// Returns `NotFound` when the network does not exist.
-pub fn lock_and_allocate(conn: &mut DbConnection, network: NetworkId, count: i64) -> QueryResult<i64> {
+pub fn lock_and_allocate(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    count: i64,
+) -> QueryResult<i64> {
     let next: i64 = diesel::update(networks::table.find(network.to_string()))
         .set(networks::next_seq.eq(networks::next_seq + count))
         .returning(networks::next_seq)

@@ -29,12 +29,20 @@ pub fn networks_of(
         .select((organization_networks::id, organization_networks::network_id))
         .load(conn)?;
     rows.into_iter()
-        .map(|(id, network)| Ok((super::models::parse_id(&id)?, super::models::parse_id(&network)?)))
+        .map(|(id, network)| {
+            Ok((
+                super::models::parse_id(&id)?,
+                super::models::parse_id(&network)?,
+            ))
+        })
         .collect()
 }
 
 /// Organizations by id, deleted ones included, in two indexed statements per network.
-pub fn find_many(conn: &mut DbConnection, ids: &[OrganizationId]) -> QueryResult<Vec<Organization>> {
+pub fn find_many(
+    conn: &mut DbConnection,
+    ids: &[OrganizationId],
+) -> QueryResult<Vec<Organization>> {
     let located = networks_of(conn, ids)?;
     let mut by_network: std::collections::BTreeMap<NetworkId, Vec<OrganizationId>> =
         std::collections::BTreeMap::new();
@@ -111,7 +119,9 @@ pub fn children_page(
         query = query.filter(
             organizations::name_key
                 .gt(name_key.clone())
-                .or(organizations::name_key.eq(name_key).and(organizations::id.gt(id))),
+                .or(organizations::name_key
+                    .eq(name_key)
+                    .and(organizations::id.gt(id))),
         );
     }
     let rows = query
@@ -189,7 +199,8 @@ fn descendants_query<'a>(
     max_depth: Option<i32>,
     include_deleted: bool,
 ) -> BoxedOrganizations<'a> {
-    let mut query = subtree_of(network, root).filter(organizations::path.ne(root.as_str().to_owned()));
+    let mut query =
+        subtree_of(network, root).filter(organizations::path.ne(root.as_str().to_owned()));
     if let Some(depth) = max_depth {
         query = query.filter(organizations::depth.le(depth));
     }
@@ -254,7 +265,9 @@ pub fn search_page(
         query = query.filter(
             organizations::name_key
                 .gt(name_key.clone())
-                .or(organizations::name_key.eq(name_key).and(organizations::id.gt(id))),
+                .or(organizations::name_key
+                    .eq(name_key)
+                    .and(organizations::id.gt(id))),
         );
     }
     let rows = query
@@ -276,7 +289,10 @@ pub fn count_search(
     }
 }
 
-fn search_query<'a>(scopes: &[(NetworkId, TreePath)], search: &Search) -> Option<BoxedOrganizations<'a>> {
+fn search_query<'a>(
+    scopes: &[(NetworkId, TreePath)],
+    search: &Search,
+) -> Option<BoxedOrganizations<'a>> {
     type Condition = Box<dyn BoxableExpression<organizations::table, Backend, SqlType = Bool>>;
     let in_scope = |(network, root): &(NetworkId, TreePath)| -> Condition {
         Box::new(
@@ -304,7 +320,9 @@ fn search_query<'a>(scopes: &[(NetworkId, TreePath)], search: &Search) -> Option
 }
 
 fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// The live sibling of that name under `parent`, if any (roots have no siblings).
@@ -344,7 +362,9 @@ pub fn insert(conn: &mut DbConnection, orgs: &[Organization]) -> QueryResult<()>
                 diesel::insert_into(organization_networks::table)
                     .values(&routes)
                     .execute(pg)?;
-                diesel::insert_into(organizations::table).values(&rows).execute(pg)?;
+                diesel::insert_into(organizations::table)
+                    .values(&rows)
+                    .execute(pg)?;
             }
             DbConnection::Sqlite(sqlite) => {
                 diesel::insert_into(organization_networks::table)
@@ -466,7 +486,10 @@ pub fn restore_deletion(
 }
 
 /// Networks holding rows whose retention is over.
-pub fn networks_with_expired(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<Vec<NetworkId>> {
+pub fn networks_with_expired(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<NetworkId>> {
     let ids: Vec<String> = organizations::table
         .filter(organizations::purge_after.le(naive(now)))
         .select(organizations::network_id)
@@ -478,7 +501,11 @@ pub fn networks_with_expired(conn: &mut DbConnection, now: DateTime<Utc>) -> Que
 /// Removes for good the rows of one network whose retention is over, with their grants and
 /// routing rows. Descendants are always deleted no later than their ancestors, so the rows
 /// removed never leave a live child without its parent.
-pub fn purge_expired(conn: &mut DbConnection, network: NetworkId, now: DateTime<Utc>) -> QueryResult<usize> {
+pub fn purge_expired(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
     let expired = || {
         organizations::table
             .filter(organizations::network_id.eq(network.to_string()))
@@ -493,16 +520,17 @@ pub fn purge_expired(conn: &mut DbConnection, network: NetworkId, now: DateTime<
     .execute(conn)?;
     let expired_ids: Vec<String> = expired().load(conn)?;
     for chunk in expired_ids.chunks(INSERT_CHUNK) {
-        diesel::delete(organization_networks::table.filter(organization_networks::id.eq_any(chunk)))
-            .execute(conn)?;
+        diesel::delete(
+            organization_networks::table.filter(organization_networks::id.eq_any(chunk)),
+        )
+        .execute(conn)?;
     }
-    // Children first, so that the parent foreign key holds after every statement.
-    diesel::sql_query(
-        "DELETE FROM organizations WHERE network_id = $1 AND purge_after <= $2",
-    )
-    .bind::<Text, _>(network.to_string())
-    .bind::<Timestamp, _>(naive(now))
-    .execute(conn)
+    // One statement: the parent foreign key is checked at its end, when parent and children
+    // are gone together (descendants expire no later than their ancestors).
+    diesel::sql_query("DELETE FROM organizations WHERE network_id = $1 AND purge_after <= $2")
+        .bind::<Text, _>(network.to_string())
+        .bind::<Timestamp, _>(naive(now))
+        .execute(conn)
 }
 
 pub fn count_in_network(conn: &mut DbConnection, network: NetworkId) -> QueryResult<i64> {
@@ -529,7 +557,10 @@ pub fn account_in_use(conn: &mut DbConnection, account: ContractAccountId) -> Qu
 }
 
 /// The deepest live organization of a network (benchmarks and seeding report it).
-pub fn deepest_live(conn: &mut DbConnection, network: NetworkId) -> QueryResult<Option<Organization>> {
+pub fn deepest_live(
+    conn: &mut DbConnection,
+    network: NetworkId,
+) -> QueryResult<Option<Organization>> {
     let row = organizations::table
         .filter(organizations::network_id.eq(network.to_string()))
         .filter(organizations::deleted_at.is_null())

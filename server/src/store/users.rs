@@ -34,7 +34,9 @@ pub fn find_or_create(
         name: name.map(str::to_owned),
         created_at: naive(now),
     };
-    diesel::insert_into(users::table).values(&row).execute(conn)?;
+    diesel::insert_into(users::table)
+        .values(&row)
+        .execute(conn)?;
     row.into_domain()
 }
 
