@@ -5,6 +5,7 @@ pub mod error;
 pub mod ids;
 pub mod organization;
 pub mod permissions;
+pub mod settings;
 pub mod tree_path;
 pub mod user;
 
