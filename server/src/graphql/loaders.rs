@@ -10,7 +10,9 @@ use crate::domain::ids::{ContractAccountId, NetworkId, OrganizationId, UserId};
 use crate::domain::organization::Organization;
 use crate::domain::permissions::PlacedGrant;
 use crate::domain::tree_path::TreePath;
+use crate::service::queries::Listing;
 use crate::service::Services;
+use crate::store::settings::{ChainSettings, StoredLock, StoredSetting};
 
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
 
@@ -91,11 +93,225 @@ impl Loader<NetworkId> for GrantsLoader {
     }
 }
 
+/// One page of one parent's children. Keys that differ only by parent batch into one
+/// statement.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ChildrenKey {
+    pub network: NetworkId,
+    pub parent: OrganizationId,
+    pub after: Option<(String, String)>,
+    /// Rows to fetch (the page size plus one).
+    pub limit: i64,
+    pub include_deleted: bool,
+}
+
+pub struct ChildrenLoader(pub Services);
+
+impl Loader<ChildrenKey> for ChildrenLoader {
+    type Value = Vec<Organization>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ChildrenKey]) -> LoadResult<ChildrenKey, Vec<Organization>> {
+        type Batch = (NetworkId, Option<(String, String)>, i64, bool);
+        let mut batches: HashMap<Batch, Vec<OrganizationId>> = HashMap::new();
+        for key in keys {
+            batches
+                .entry((
+                    key.network,
+                    key.after.clone(),
+                    key.limit,
+                    key.include_deleted,
+                ))
+                .or_default()
+                .push(key.parent);
+        }
+        let mut pages: HashMap<ChildrenKey, Vec<Organization>> =
+            keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+        for ((network, after, limit, include_deleted), parents) in batches {
+            let listing = Listing {
+                include_deleted,
+                limit,
+            };
+            let rows = self
+                .0
+                .children_pages(network, parents, after.clone(), listing)
+                .await?;
+            for org in rows {
+                let Some(parent) = org.parent_id else {
+                    continue;
+                };
+                let key = ChildrenKey {
+                    network,
+                    parent,
+                    after: after.clone(),
+                    limit,
+                    include_deleted,
+                };
+                pages.entry(key).or_default().push(org);
+            }
+        }
+        Ok(pages)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ChildCountKey {
+    pub network: NetworkId,
+    pub parent: OrganizationId,
+    pub include_deleted: bool,
+}
+
+pub struct ChildCountLoader(pub Services);
+
+impl Loader<ChildCountKey> for ChildCountLoader {
+    type Value = i64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ChildCountKey]) -> LoadResult<ChildCountKey, i64> {
+        let mut batches: HashMap<(NetworkId, bool), Vec<OrganizationId>> = HashMap::new();
+        for key in keys {
+            batches
+                .entry((key.network, key.include_deleted))
+                .or_default()
+                .push(key.parent);
+        }
+        let mut counts: HashMap<ChildCountKey, i64> = keys.iter().map(|k| (*k, 0)).collect();
+        for ((network, include_deleted), parents) in batches {
+            for (parent, n) in self
+                .0
+                .children_counts(network, parents, include_deleted)
+                .await?
+            {
+                counts.insert(
+                    ChildCountKey {
+                        network,
+                        parent,
+                        include_deleted,
+                    },
+                    n,
+                );
+            }
+        }
+        Ok(counts)
+    }
+}
+
+/// An organization's own setting definitions.
+pub struct OwnSettingsLoader(pub Services);
+
+impl Loader<(NetworkId, OrganizationId)> for OwnSettingsLoader {
+    type Value = Vec<StoredSetting>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[(NetworkId, OrganizationId)],
+    ) -> LoadResult<(NetworkId, OrganizationId), Vec<StoredSetting>> {
+        let mut found: HashMap<(NetworkId, OrganizationId), Vec<StoredSetting>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for (network, ids) in by_network(keys) {
+            for setting in self.0.own_settings(network, ids).await? {
+                found
+                    .entry((network, setting.organization_id))
+                    .or_default()
+                    .push(setting);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The keys an organization locks.
+pub struct OwnLocksLoader(pub Services);
+
+impl Loader<(NetworkId, OrganizationId)> for OwnLocksLoader {
+    type Value = Vec<StoredLock>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[(NetworkId, OrganizationId)],
+    ) -> LoadResult<(NetworkId, OrganizationId), Vec<StoredLock>> {
+        let mut found: HashMap<(NetworkId, OrganizationId), Vec<StoredLock>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for (network, ids) in by_network(keys) {
+            for lock in self.0.own_setting_locks(network, ids).await? {
+                found
+                    .entry((network, lock.organization_id))
+                    .or_default()
+                    .push(lock);
+            }
+        }
+        Ok(found)
+    }
+}
+
+fn by_network(keys: &[(NetworkId, OrganizationId)]) -> HashMap<NetworkId, Vec<OrganizationId>> {
+    let mut grouped: HashMap<NetworkId, Vec<OrganizationId>> = HashMap::new();
+    for (network, id) in keys {
+        grouped.entry(*network).or_default().push(*id);
+    }
+    grouped
+}
+
+/// What the ancestor chain of the organization at a path defines and locks: for a whole
+/// level of organizations, the union of their chains in one pair of statements per network.
+pub struct ChainSettingsLoader(pub Services);
+
+impl Loader<(NetworkId, TreePath)> for ChainSettingsLoader {
+    type Value = ChainSettings;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[(NetworkId, TreePath)],
+    ) -> LoadResult<(NetworkId, TreePath), ChainSettings> {
+        let mut chains: HashMap<NetworkId, std::collections::BTreeSet<TreePath>> = HashMap::new();
+        for (network, path) in keys {
+            chains
+                .entry(*network)
+                .or_default()
+                .extend(path.self_and_ancestors());
+        }
+        let mut found = HashMap::with_capacity(keys.len());
+        for (network, paths) in chains {
+            let all = self
+                .0
+                .settings_on_paths(network, paths.into_iter().collect())
+                .await?;
+            for (key_network, target) in keys.iter().filter(|(n, _)| *n == network) {
+                let on_chain = |holder: &TreePath| holder.contains(target);
+                let chain = ChainSettings {
+                    definitions: all
+                        .definitions
+                        .iter()
+                        .filter(|(p, _)| on_chain(p))
+                        .cloned()
+                        .collect(),
+                    locks: all
+                        .locks
+                        .iter()
+                        .filter(|(p, _)| on_chain(p))
+                        .cloned()
+                        .collect(),
+                };
+                found.insert((*key_network, target.clone()), chain);
+            }
+        }
+        Ok(found)
+    }
+}
+
 /// Everything a request needs beside the schema, attached with `Request::data`.
 pub struct Loaders {
     pub organizations: DataLoader<OrganizationLoader>,
     pub organizations_by_path: DataLoader<OrganizationByPathLoader>,
     pub contract_accounts: DataLoader<ContractAccountLoader>,
+    pub children: DataLoader<ChildrenLoader>,
+    pub child_counts: DataLoader<ChildCountLoader>,
+    pub own_settings: DataLoader<OwnSettingsLoader>,
+    pub own_setting_locks: DataLoader<OwnLocksLoader>,
+    pub chain_settings: DataLoader<ChainSettingsLoader>,
     pub grants: Option<DataLoader<GrantsLoader>>,
 }
 
@@ -111,6 +327,11 @@ impl Loaders {
                 ContractAccountLoader(services.clone()),
                 tokio::spawn,
             ),
+            children: DataLoader::new(ChildrenLoader(services.clone()), tokio::spawn),
+            child_counts: DataLoader::new(ChildCountLoader(services.clone()), tokio::spawn),
+            own_settings: DataLoader::new(OwnSettingsLoader(services.clone()), tokio::spawn),
+            own_setting_locks: DataLoader::new(OwnLocksLoader(services.clone()), tokio::spawn),
+            chain_settings: DataLoader::new(ChainSettingsLoader(services.clone()), tokio::spawn),
             grants: user.map(|user| {
                 DataLoader::new(
                     GrantsLoader {

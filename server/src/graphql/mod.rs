@@ -8,6 +8,7 @@ pub mod mutation;
 pub mod organization;
 pub mod pagination;
 pub mod query;
+pub mod settings;
 pub mod user;
 
 use async_graphql::{EmptySubscription, SDLExportOptions, Schema};

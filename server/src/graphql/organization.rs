@@ -11,7 +11,11 @@ use crate::service::ApiError;
 
 use super::context::{can_see, loaders, permissions_at, services};
 use super::contract_account::ContractAccountNode;
-use super::pagination::{decode_cursor, encode_cursor, page_info, page_size, split_page, PageInfo};
+use super::loaders::{ChildCountKey, ChildrenKey};
+use super::pagination::{
+    connection_complexity, decode_cursor, encode_cursor, page_info, page_size, split_page, PageInfo,
+};
+use super::settings::{self, EffectiveSettingNode, SettingLockNode, SettingNode};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[graphql(name = "OrganizationKind")]
@@ -134,7 +138,43 @@ impl OrganizationNode {
         Ok(account.map(ContractAccountNode))
     }
 
+    /// Settings defined on this organization itself.
+    async fn settings(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SettingNode>> {
+        settings::own_settings(ctx, &self.0).await
+    }
+
+    /// Keys this organization locks for its subtree.
+    async fn setting_locks(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<SettingLockNode>> {
+        settings::own_locks(ctx, &self.0).await
+    }
+
+    /// Effective values here, folded from the root down (default: every key defined or
+    /// locked on the way). Keys without a value are left out.
+    async fn effective_settings(
+        &self,
+        ctx: &Context<'_>,
+        keys: Option<Vec<String>>,
+    ) -> async_graphql::Result<Vec<EffectiveSettingNode>> {
+        settings::effective_settings(ctx, &self.0, keys).await
+    }
+
+    /// The effective value of one key, or null when nothing defines it.
+    async fn effective_setting(
+        &self,
+        ctx: &Context<'_>,
+        key: String,
+    ) -> async_graphql::Result<Option<EffectiveSettingNode>> {
+        Ok(settings::effective_settings(ctx, &self.0, Some(vec![key]))
+            .await?
+            .into_iter()
+            .next())
+    }
+
     /// Direct children, by name.
+    #[graphql(complexity = "connection_complexity(first, child_complexity)")]
     async fn children(
         &self,
         ctx: &Context<'_>,
@@ -149,9 +189,18 @@ impl OrganizationNode {
             include_deleted,
             limit: limit + 1,
         };
-        let rows = services(ctx)?
-            .children_page(&self.0, after, listing)
-            .await?;
+        let key = ChildrenKey {
+            network: self.0.network_id,
+            parent: self.0.id,
+            after,
+            limit: listing.limit,
+            include_deleted: listing.include_deleted,
+        };
+        let rows = loaders(ctx)?
+            .children
+            .load_one(key)
+            .await?
+            .unwrap_or_default();
         Ok(OrganizationConnection::by_name(
             rows,
             limit,
@@ -165,6 +214,7 @@ impl OrganizationNode {
 
     /// The whole subtree below this organization in tree order (parents before children),
     /// down to `maxDepth` levels below it.
+    #[graphql(complexity = "connection_complexity(first, child_complexity)")]
     async fn descendants(
         &self,
         ctx: &Context<'_>,
@@ -266,6 +316,19 @@ pub struct OrganizationConnection {
 impl OrganizationConnection {
     /// All items of the list, over every page (counted only when asked for).
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        if let CountQuery::Children {
+            network,
+            parent,
+            include_deleted,
+        } = &self.count
+        {
+            let key = ChildCountKey {
+                network: *network,
+                parent: *parent,
+                include_deleted: *include_deleted,
+            };
+            return Ok(loaders(ctx)?.child_counts.load_one(key).await?.unwrap_or(0));
+        }
         Ok(services(ctx)?.count(self.count.clone()).await?)
     }
 }

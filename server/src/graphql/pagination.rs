@@ -30,6 +30,16 @@ pub fn page_size(first: Option<i32>) -> Result<i64, ApiError> {
     }
 }
 
+/// Complexity of a connection field: its selection once per item of the page it may return,
+/// so nested pages multiply (an oversized `first` is still refused by [`page_size`]).
+pub fn connection_complexity(first: Option<i32>, child_complexity: usize) -> usize {
+    let items = first.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
+    usize::try_from(items)
+        .unwrap_or(1)
+        .saturating_mul(child_complexity)
+        .saturating_add(1)
+}
+
 pub fn encode_cursor(parts: &[&str]) -> String {
     URL_SAFE_NO_PAD.encode(parts.join("\u{1f}"))
 }
@@ -89,5 +99,18 @@ mod tests {
             page_size(Some(-1)),
             Err(ApiError::BadUserInput { .. })
         ));
+    }
+
+    #[test]
+    fn nested_pages_multiply() {
+        assert_eq!(connection_complexity(None, 3), 61);
+        assert_eq!(connection_complexity(Some(100), 3), 301);
+        assert_eq!(
+            connection_complexity(Some(100), connection_complexity(Some(100), 3)),
+            30_101
+        );
+        // Out-of-range sizes are the resolver's to refuse; here they stay bounded.
+        assert_eq!(connection_complexity(Some(1_000_000), 1), 101);
+        assert_eq!(connection_complexity(Some(-5), 7), 8);
     }
 }

@@ -13,7 +13,7 @@ use super::context::{loaders, principal, services, visible};
 use super::contract_account::{ContractAccountConnection, ContractAccountNode};
 use super::error::parse_id;
 use super::organization::{name_cursor_after, OrganizationConnection, OrganizationNode};
-use super::pagination::{decode_cursor, page_size};
+use super::pagination::{connection_complexity, decode_cursor, page_size};
 use super::user::UserNode;
 
 /// Narrows the `organizations` list.
@@ -57,6 +57,7 @@ impl QueryRoot {
     }
 
     /// The organizations the caller may see, by name.
+    #[graphql(complexity = "connection_complexity(first, child_complexity)")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,
@@ -137,6 +138,7 @@ impl QueryRoot {
     }
 
     /// The contract accounts the caller manages.
+    #[graphql(complexity = "connection_complexity(first, child_complexity)")]
     async fn contract_accounts(
         &self,
         ctx: &Context<'_>,

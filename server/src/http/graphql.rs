@@ -10,10 +10,11 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
-use async_graphql::{BatchRequest, BatchResponse, ErrorExtensionValues, Request, Value};
+use async_graphql::{BatchRequest, ErrorExtensionValues, Request, Value};
 use futures_util::StreamExt;
 
 use crate::graphql::loaders::Loaders;
+use crate::store::StatementCounter;
 
 use super::auth::Authenticated;
 use super::errors::graphql_error_body;
@@ -27,6 +28,17 @@ pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
 pub const MAX_BATCH: usize = 20;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+/// Send `x-orgraph-debug: statements` to get the number of SQL statements a request ran in
+/// the response's `extensions.statements`.
+const DEBUG_HEADER: &str = "x-orgraph-debug";
+
+fn wants_statement_count(headers: &HeaderMap) -> bool {
+    headers
+        .get(DEBUG_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|part| part.trim() == "statements"))
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -91,6 +103,16 @@ pub async fn graphql_post(
         bytes.extend_from_slice(&chunk);
     }
     let batch: BatchRequest = match serde_json::from_slice(&bytes) {
+        // serde reads a JSON array as the fields of one request, so `[]` would pass for a
+        // request with an empty query: an array must be a batch of request objects.
+        Ok(BatchRequest::Single(_)) if starts_with_array(&bytes) => {
+            return reject(
+                format,
+                StatusCode::BAD_REQUEST,
+                &format!("a batch is an array of 1 to {MAX_BATCH} request objects"),
+                "BAD_USER_INPUT",
+            )
+        }
         Ok(batch) => batch,
         Err(error) => {
             return reject(
@@ -101,7 +123,8 @@ pub async fn graphql_post(
             )
         }
     };
-    execute(batch, format, &state, auth, false).await
+    let debug = wants_statement_count(req.headers());
+    execute(batch, format, &state, auth, false, debug).await
 }
 
 pub async fn graphql_get(
@@ -118,8 +141,19 @@ pub async fn graphql_get(
         return graphiql();
     }
     let format = negotiate(req.headers());
-    match async_graphql::http::parse_query_string(req.query_string()) {
-        Ok(request) => execute(BatchRequest::Single(request), format, &state, auth, true).await,
+    match parse_get_request(req.query_string()) {
+        Ok(request) => {
+            let debug = wants_statement_count(req.headers());
+            execute(
+                BatchRequest::Single(request),
+                format,
+                &state,
+                auth,
+                true,
+                debug,
+            )
+            .await
+        }
         Err(error) => reject(
             format,
             StatusCode::BAD_REQUEST,
@@ -147,6 +181,7 @@ async fn execute(
     state: &AppState,
     auth: Authenticated,
     read_only: bool,
+    report_statements: bool,
 ) -> HttpResponse {
     let requests = match batch {
         BatchRequest::Single(request) => vec![request],
@@ -175,6 +210,14 @@ async fn execute(
                 "LIMIT_EXCEEDED",
             );
         }
+        if request.query.trim().is_empty() {
+            return reject(
+                format,
+                StatusCode::BAD_REQUEST,
+                "the request has no query",
+                "BAD_USER_INPUT",
+            );
+        }
         if read_only && is_mutation(&request) {
             return HttpResponse::MethodNotAllowed()
                 .insert_header((header::ALLOW, "POST"))
@@ -185,11 +228,19 @@ async fn execute(
                 ));
         }
         let user = auth.0.as_ref().map(|p| p.user().id);
-        let mut request = request.data(Loaders::new(&state.services, user));
+        let statements = StatementCounter::default();
+        let services = state.services.counting(statements.clone());
+        let mut request = request.data(Loaders::new(&services, user)).data(services);
         if let Some(principal) = auth.0.clone() {
             request = request.data(principal);
         }
         let mut response = state.schema.execute(request).await;
+        tracing::debug!(statements = statements.get(), "graphql operation");
+        if report_statements {
+            response
+                .extensions
+                .insert("statements".to_owned(), Value::from(statements.get()));
+        }
         for error in &mut response.errors {
             let extensions = error
                 .extensions
@@ -200,25 +251,65 @@ async fn execute(
         }
         responses.push(response);
     }
-    let request_error = responses
-        .iter()
-        .any(|r| r.data == Value::Null && !r.errors.is_empty());
-    let status = if format == Format::GraphqlResponse && request_error {
+    let status = if format == Format::GraphqlResponse && responses.iter().any(is_request_error) {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    let body = if single {
-        responses
-            .pop()
-            .map(BatchResponse::Single)
-            .unwrap_or(BatchResponse::Batch(Vec::new()))
-    } else {
-        BatchResponse::Batch(responses)
+    let mut bodies: Vec<serde_json::Value> = responses.iter().map(response_body).collect();
+    let body = match bodies.pop() {
+        Some(only) if single => only,
+        Some(last) => {
+            bodies.push(last);
+            serde_json::Value::Array(bodies)
+        }
+        None => serde_json::Value::Array(Vec::new()),
     };
     HttpResponse::build(status)
         .content_type(content_type(format))
         .json(body)
+}
+
+/// An error raised before execution (syntax, validation, limits): no data at all. Execution
+/// errors carry the path of their field, and a result whose every root field failed still
+/// executed (its `data` is null, yet it is not a request error).
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// The JSON of one result; a request error has no `data` entry (GraphQL spec §7.1.2).
+fn response_body(response: &async_graphql::Response) -> serde_json::Value {
+    let mut body = serde_json::to_value(response)
+        .unwrap_or_else(|_| graphql_error_body("internal error", "INTERNAL"));
+    if is_request_error(response) {
+        if let Some(fields) = body.as_object_mut() {
+            fields.remove("data");
+        }
+    }
+    body
+}
+
+/// A GET request's parameters. async-graphql's parser reads the operation name from
+/// `operation_name`; GraphQL over HTTP names it `operationName`, so that is read here too.
+fn parse_get_request(query_string: &str) -> Result<Request, async_graphql::ParseRequestError> {
+    #[derive(serde::Deserialize)]
+    struct OperationName {
+        #[serde(rename = "operationName")]
+        operation_name: Option<String>,
+    }
+    let mut request = async_graphql::http::parse_query_string(query_string)?;
+    if request.operation_name.is_none() {
+        request.operation_name = web::Query::<OperationName>::from_query(query_string)
+            .ok()
+            .and_then(|params| params.into_inner().operation_name);
+    }
+    Ok(request)
+}
+
+fn starts_with_array(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
 }
 
 /// Errors raised by async-graphql itself (parsing, validation, limits) carry no code.

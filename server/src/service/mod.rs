@@ -7,15 +7,26 @@ mod error;
 pub mod organizations;
 pub mod queries;
 pub mod seed;
+pub mod settings;
 
 pub use error::{ApiError, ApiResult};
 
 use crate::domain::organization::TreeLimits;
-use crate::store::Store;
+use crate::store::{StatementCounter, Store};
 
 /// What every use case needs.
 #[derive(Clone)]
 pub struct Services {
     pub store: Store,
     pub limits: TreeLimits,
+}
+
+impl Services {
+    /// The same services, counting the statements they run into `counter`.
+    pub fn counting(&self, counter: StatementCounter) -> Self {
+        Self {
+            store: self.store.counting(counter),
+            limits: self.limits,
+        }
+    }
 }

@@ -14,7 +14,7 @@ use crate::domain::organization::{
 };
 use crate::domain::permissions::{BuiltInRole, Permission};
 use crate::domain::tree_path::TreePath;
-use crate::store::{grants, networks, organizations, DbConnection};
+use crate::store::{grants, networks, organizations, settings, DbConnection};
 
 use super::access::{check, permissions_at, require};
 use super::contract_accounts::account_for_new_organization;
@@ -35,6 +35,8 @@ pub struct CopyOrganization {
     pub parent_id: Option<OrganizationId>,
     pub name: Option<String>,
     pub include_sub_organizations: bool,
+    /// Copy the setting definitions and locks of the copied organizations.
+    pub include_settings: bool,
     pub contract_account_id: Option<ContractAccountId>,
 }
 
@@ -291,6 +293,14 @@ impl Services {
                     copies.push(copy);
                 }
                 organizations::insert(conn, &copies)?;
+                if input.include_settings {
+                    let pairs: Vec<(OrganizationId, OrganizationId)> = originals
+                        .iter()
+                        .map(|o| o.id)
+                        .zip(copies.iter().map(|c| c.id))
+                        .collect();
+                    settings::copy_between(conn, source.network_id, network, &pairs, now)?;
+                }
                 let root = copies.into_iter().next().ok_or(ApiError::NotFound)?;
                 if parent.is_none() {
                     grants::insert(

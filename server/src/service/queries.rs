@@ -123,22 +123,6 @@ impl Services {
         Ok(scopes)
     }
 
-    pub async fn children_page(
-        &self,
-        parent: &Organization,
-        after: Option<(String, String)>,
-        listing: Listing,
-    ) -> ApiResult<Vec<Organization>> {
-        let (network, parent) = (parent.network_id, parent.id);
-        self.store
-            .read(move |conn| {
-                Ok::<_, ApiError>(organizations::children_page(
-                    conn, network, parent, after, &listing,
-                )?)
-            })
-            .await
-    }
-
     pub async fn descendants_page(
         &self,
         root: &Organization,
@@ -193,7 +177,11 @@ impl Services {
                         network,
                         parent,
                         include_deleted,
-                    } => organizations::count_children(conn, network, parent, include_deleted)?,
+                    } => {
+                        organizations::count_children_of(conn, network, &[parent], include_deleted)?
+                            .first()
+                            .map_or(0, |(_, n)| *n)
+                    }
                     CountQuery::Descendants {
                         network,
                         root,
@@ -237,6 +225,43 @@ impl Services {
         self.store
             .write(move |conn| {
                 Ok::<_, ApiError>(users::find_or_create(conn, &email, name.as_deref(), now)?)
+            })
+            .await
+    }
+}
+
+impl Services {
+    /// First pages of the children of several parents (one statement).
+    pub async fn children_pages(
+        &self,
+        network: NetworkId,
+        parents: Vec<OrganizationId>,
+        after: Option<(String, String)>,
+        listing: Listing,
+    ) -> ApiResult<Vec<Organization>> {
+        self.store
+            .read(move |conn| {
+                Ok::<_, ApiError>(organizations::children_pages(
+                    conn, network, &parents, after, &listing,
+                )?)
+            })
+            .await
+    }
+
+    pub async fn children_counts(
+        &self,
+        network: NetworkId,
+        parents: Vec<OrganizationId>,
+        include_deleted: bool,
+    ) -> ApiResult<Vec<(OrganizationId, i64)>> {
+        self.store
+            .read(move |conn| {
+                Ok::<_, ApiError>(organizations::count_children_of(
+                    conn,
+                    network,
+                    &parents,
+                    include_deleted,
+                )?)
             })
             .await
     }

@@ -12,11 +12,14 @@ pub mod models;
 pub mod networks;
 pub mod organizations;
 pub mod schema;
+pub mod settings;
 pub mod users;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
@@ -60,6 +63,34 @@ pub struct Store {
     read: DbPool,
     write: DbPool,
     backend: Backend,
+    statements: Option<StatementCounter>,
+}
+
+/// Counts the SQL statements run on behalf of one GraphQL request (a cost budget the tests
+/// assert, and a number the request log shows).
+#[derive(Debug, Clone, Default)]
+pub struct StatementCounter(Arc<AtomicUsize>);
+
+impl StatementCounter {
+    pub fn get(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+struct CountStatements(StatementCounter);
+
+impl Instrumentation for CountStatements {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { .. } = event {
+            self.0 .0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+struct Silent;
+
+impl Instrumentation for Silent {
+    fn on_connection_event(&mut self, _: InstrumentationEvent<'_>) {}
 }
 
 #[derive(Debug)]
@@ -91,6 +122,7 @@ impl Store {
                     read: pool.clone(),
                     write: pool,
                     backend: Backend::Postgres,
+                    statements: None,
                 })
             }
             DatabaseUrl::Sqlite(path) => {
@@ -109,8 +141,17 @@ impl Store {
                     read,
                     write,
                     backend: Backend::Sqlite,
+                    statements: None,
                 })
             }
+        }
+    }
+
+    /// The same pools, counting every statement into `counter`.
+    pub fn counting(&self, counter: StatementCounter) -> Self {
+        Self {
+            statements: Some(counter),
+            ..self.clone()
         }
     }
 
@@ -139,8 +180,12 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        let pool = self.read.clone();
-        run_blocking(move || f(&mut *pool.get().map_err(StoreError::from)?)).await
+        let store = self.clone();
+        run_blocking(move || {
+            let mut pooled = store.read.get().map_err(StoreError::from)?;
+            store.instrumented(&mut pooled, f)
+        })
+        .await
     }
 
     /// Runs `f` in one transaction on a write connection, off the async executor.
@@ -161,8 +206,21 @@ impl Store {
         E: From<StoreError> + From<diesel::result::Error>,
     {
         let mut pooled = self.write.get().map_err(StoreError::from)?;
-        let conn: &mut DbConnection = &mut pooled;
-        conn.transaction(f)
+        self.instrumented(&mut pooled, |conn| conn.transaction(f))
+    }
+
+    fn instrumented<T>(
+        &self,
+        conn: &mut DbConnection,
+        f: impl FnOnce(&mut DbConnection) -> T,
+    ) -> T {
+        let Some(counter) = &self.statements else {
+            return f(conn);
+        };
+        conn.set_instrumentation(CountStatements(counter.clone()));
+        let result = f(conn);
+        conn.set_instrumentation(Silent);
+        result
     }
 
     /// A read connection for callers already on a blocking thread (CLI, benchmarks).

@@ -28,7 +28,7 @@ pub(super) fn naive(time: DateTime<Utc>) -> NaiveDateTime {
     time.naive_utc()
 }
 
-#[derive(Debug, Queryable, Selectable, Insertable)]
+#[derive(Debug, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = organizations)]
 pub struct OrganizationRow {
     pub network_id: String,

@@ -106,59 +106,6 @@ pub struct Listing {
     pub limit: i64,
 }
 
-/// Children of `parent`, by name then id, after the keyset cursor `(name_key, id)`.
-pub fn children_page(
-    conn: &mut DbConnection,
-    network: NetworkId,
-    parent: OrganizationId,
-    after: Option<(String, String)>,
-    listing: &Listing,
-) -> QueryResult<Vec<Organization>> {
-    let mut query = children_query(network, parent, listing.include_deleted);
-    if let Some((name_key, id)) = after {
-        query = query.filter(
-            organizations::name_key
-                .gt(name_key.clone())
-                .or(organizations::name_key
-                    .eq(name_key)
-                    .and(organizations::id.gt(id))),
-        );
-    }
-    let rows = query
-        .order((organizations::name_key.asc(), organizations::id.asc()))
-        .limit(listing.limit)
-        .select(OrganizationRow::as_select())
-        .load(conn)?;
-    organizations_from_rows(rows)
-}
-
-pub fn count_children(
-    conn: &mut DbConnection,
-    network: NetworkId,
-    parent: OrganizationId,
-    include_deleted: bool,
-) -> QueryResult<i64> {
-    children_query(network, parent, include_deleted)
-        .select(count_star())
-        .get_result(conn)
-}
-
-fn children_query<'a>(
-    network: NetworkId,
-    parent: OrganizationId,
-    include_deleted: bool,
-) -> BoxedOrganizations<'a> {
-    let query = organizations::table
-        .filter(organizations::network_id.eq(network.to_string()))
-        .filter(organizations::parent_id.eq(parent.to_string()))
-        .into_boxed();
-    if include_deleted {
-        query
-    } else {
-        query.filter(organizations::deleted_at.is_null())
-    }
-}
-
 /// Descendants of the node at `root` (excluding it), in tree order, down to `max_depth`
 /// (absolute), after the cursor path.
 pub fn descendants_page(
@@ -569,4 +516,93 @@ pub fn deepest_live(
         .first(conn)
         .optional()?;
     row.map(OrganizationRow::into_domain).transpose()
+}
+
+/// The first page of children of each of several parents of one network, in one statement
+/// (a window function ranks each parent's children), for the request's DataLoader.
+pub fn children_pages(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    parents: &[OrganizationId],
+    after: Option<(String, String)>,
+    listing: &Listing,
+) -> QueryResult<Vec<Organization>> {
+    if parents.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (0..parents.len()).map(|i| format!("${}", i + 2)).collect();
+    let mut next = parents.len() + 2;
+    let mut sql = format!(
+        "SELECT * FROM (SELECT o.*, ROW_NUMBER() OVER (PARTITION BY o.parent_id \
+         ORDER BY o.name_key, o.id) AS page_rank FROM organizations o \
+         WHERE o.network_id = $1 AND o.parent_id IN ({})",
+        placeholders.join(", ")
+    );
+    if !listing.include_deleted {
+        sql.push_str(" AND o.deleted_at IS NULL");
+    }
+    if after.is_some() {
+        sql.push_str(&format!(
+            " AND (o.name_key > ${a} OR (o.name_key = ${a} AND o.id > ${b}))",
+            a = next,
+            b = next + 1
+        ));
+        next += 2;
+    }
+    sql.push_str(&format!(
+        ") ranked WHERE page_rank <= ${next} ORDER BY parent_id, page_rank"
+    ));
+    let mut query = diesel::sql_query(sql)
+        .into_boxed::<Backend>()
+        .bind::<Text, _>(network.to_string());
+    for parent in parents {
+        query = query.bind::<Text, _>(parent.to_string());
+    }
+    if let Some((name_key, id)) = after {
+        query = query.bind::<Text, _>(name_key).bind::<Text, _>(id);
+    }
+    let rows: Vec<OrganizationRow> = query
+        .bind::<diesel::sql_types::BigInt, _>(listing.limit)
+        .load(conn)?;
+    organizations_from_rows(rows)
+}
+
+/// Children counts of several parents of one network, in one statement.
+pub fn count_children_of(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    parents: &[OrganizationId],
+    include_deleted: bool,
+) -> QueryResult<Vec<(OrganizationId, i64)>> {
+    let keys: Vec<String> = parents.iter().map(ToString::to_string).collect();
+    let rows: Vec<(Option<String>, i64)> = organizations::table
+        .filter(organizations::network_id.eq(network.to_string()))
+        .filter(organizations::parent_id.eq_any(keys))
+        .filter(
+            organizations::deleted_at
+                .is_null()
+                .or(diesel::dsl::sql::<Bool>(if include_deleted {
+                    "1 = 1"
+                } else {
+                    "1 = 0"
+                })),
+        )
+        .group_by(organizations::parent_id)
+        .select((organizations::parent_id, count_star()))
+        .load(conn)?;
+    rows.into_iter()
+        .filter_map(|(parent, n)| parent.map(|p| (p, n)))
+        .map(|(parent, n)| Ok((super::models::parse_id(&parent)?, n)))
+        .collect()
+}
+
+/// Refreshes the planner statistics of the tree tables after a bulk load (`orgraph seed`):
+/// until autovacuum gets to it, PostgreSQL would plan the range scans of a freshly loaded
+/// network from empty-table statistics. SQLite's planner does well without `sqlite_stat1`.
+pub fn refresh_statistics(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        DbConnection::Pg(pg) => pg.batch_execute("ANALYZE organizations, organization_networks"),
+        DbConnection::Sqlite(_) => Ok(()),
+    }
 }

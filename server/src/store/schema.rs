@@ -77,3 +77,27 @@ diesel::allow_tables_to_appear_in_same_query!(
     organization_networks,
     grants,
 );
+
+diesel::table! {
+    settings (network_id, organization_id, key) {
+        network_id -> Text,
+        organization_id -> Text,
+        key -> Text,
+        value -> Text,
+        inherit -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    setting_locks (network_id, organization_id, key) {
+        network_id -> Text,
+        organization_id -> Text,
+        key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(settings, organizations);
+diesel::allow_tables_to_appear_in_same_query!(setting_locks, organizations);
+diesel::allow_tables_to_appear_in_same_query!(settings, setting_locks);

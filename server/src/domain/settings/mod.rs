@@ -8,7 +8,7 @@
 mod fold;
 mod validate;
 
-pub use fold::{effective_setting, ChainLink, Effective};
+pub use fold::{deep_merge, effective_setting, ChainLink, Definition, Effective};
 pub use validate::{validate_value, SettingKey, CUSTOM_VALUE_MAX_BYTES};
 
 /// How the definitions along a chain combine.

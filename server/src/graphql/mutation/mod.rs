@@ -1,5 +1,6 @@
 mod contract_accounts;
 mod organizations;
+mod settings;
 
 use async_graphql::MergedObject;
 
@@ -7,4 +8,5 @@ use async_graphql::MergedObject;
 pub struct MutationRoot(
     organizations::OrganizationMutations,
     contract_accounts::ContractAccountMutations,
+    settings::SettingMutations,
 );

@@ -47,6 +47,9 @@ pub struct CopyOrganizationInput {
     /// Copy the live subtree too, not only the organization.
     #[graphql(default = false)]
     pub include_sub_organizations: bool,
+    /// Copy the settings defined (and locked) on the copied organizations.
+    #[graphql(default = false)]
+    pub include_settings: bool,
     /// Account of every copied organization; defaults to the new parent's (or a new account).
     pub contract_account_id: Option<ID>,
 }
@@ -170,6 +173,7 @@ impl OrganizationMutations {
                 .transpose()?,
             name: input.name,
             include_sub_organizations: input.include_sub_organizations,
+            include_settings: input.include_settings,
             contract_account_id: account_id(input.contract_account_id.as_ref())?,
         };
         let org = services(ctx)?

@@ -1,0 +1,2 @@
+DROP TABLE setting_locks;
+DROP TABLE settings;

@@ -1,0 +1,278 @@
+//! Settings definitions and locks, per organization.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::models::{naive, parse_id, utc};
+use super::schema::{organizations, setting_locks, settings};
+use super::DbConnection;
+use crate::domain::ids::{NetworkId, OrganizationId};
+use crate::domain::tree_path::TreePath;
+
+/// Paths per `IN (…)` list, below both backends' bind-parameter limits.
+const PATH_CHUNK: usize = 5_000;
+
+/// A stored definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSetting {
+    pub organization_id: OrganizationId,
+    pub key: String,
+    /// JSON text, as written (validated on the way in).
+    pub value: String,
+    pub inherit: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredLock {
+    pub organization_id: OrganizationId,
+    pub key: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What an ancestor chain holds, by the path of the organization holding it.
+#[derive(Debug, Clone, Default)]
+pub struct ChainSettings {
+    pub definitions: Vec<(TreePath, StoredSetting)>,
+    pub locks: Vec<(TreePath, StoredLock)>,
+}
+
+type SettingTuple = (String, String, String, bool, NaiveDateTime);
+type LockTuple = (String, String, NaiveDateTime);
+
+fn setting(row: SettingTuple) -> QueryResult<StoredSetting> {
+    let (organization_id, key, value, inherit, updated_at) = row;
+    Ok(StoredSetting {
+        organization_id: parse_id(&organization_id)?,
+        key,
+        value,
+        inherit,
+        updated_at: utc(updated_at),
+    })
+}
+
+fn lock(row: LockTuple) -> QueryResult<StoredLock> {
+    let (organization_id, key, created_at) = row;
+    Ok(StoredLock {
+        organization_id: parse_id(&organization_id)?,
+        key,
+        created_at: utc(created_at),
+    })
+}
+
+/// Defines (or redefines) a key on an organization.
+pub fn put(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    organization: OrganizationId,
+    key: &str,
+    value: &str,
+    inherit: bool,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    remove(conn, network, organization, key)?;
+    diesel::insert_into(settings::table)
+        .values((
+            settings::network_id.eq(network.to_string()),
+            settings::organization_id.eq(organization.to_string()),
+            settings::key.eq(key),
+            settings::value.eq(value),
+            settings::inherit.eq(inherit),
+            settings::updated_at.eq(naive(now)),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Removes a definition; returns whether there was one.
+pub fn remove(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    organization: OrganizationId,
+    key: &str,
+) -> QueryResult<bool> {
+    diesel::delete(settings::table.find((network.to_string(), organization.to_string(), key)))
+        .execute(conn)
+        .map(|n| n > 0)
+}
+
+/// Locks a key; returns false when it was locked already.
+pub fn add_lock(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    organization: OrganizationId,
+    key: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let exists: bool = diesel::select(diesel::dsl::exists(setting_locks::table.find((
+        network.to_string(),
+        organization.to_string(),
+        key,
+    ))))
+    .get_result(conn)?;
+    if exists {
+        return Ok(false);
+    }
+    diesel::insert_into(setting_locks::table)
+        .values((
+            setting_locks::network_id.eq(network.to_string()),
+            setting_locks::organization_id.eq(organization.to_string()),
+            setting_locks::key.eq(key),
+            setting_locks::created_at.eq(naive(now)),
+        ))
+        .execute(conn)
+        .map(|_| true)
+}
+
+pub fn remove_lock(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    organization: OrganizationId,
+    key: &str,
+) -> QueryResult<bool> {
+    diesel::delete(setting_locks::table.find((network.to_string(), organization.to_string(), key)))
+        .execute(conn)
+        .map(|n| n > 0)
+}
+
+/// Own definitions of several organizations of one network.
+pub fn of_organizations(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    ids: &[OrganizationId],
+) -> QueryResult<Vec<StoredSetting>> {
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    settings::table
+        .filter(settings::network_id.eq(network.to_string()))
+        .filter(settings::organization_id.eq_any(keys))
+        .order((settings::organization_id, settings::key))
+        .select((
+            settings::organization_id,
+            settings::key,
+            settings::value,
+            settings::inherit,
+            settings::updated_at,
+        ))
+        .load::<SettingTuple>(conn)?
+        .into_iter()
+        .map(setting)
+        .collect()
+}
+
+/// Own locks of several organizations of one network.
+pub fn locks_of_organizations(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    ids: &[OrganizationId],
+) -> QueryResult<Vec<StoredLock>> {
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    setting_locks::table
+        .filter(setting_locks::network_id.eq(network.to_string()))
+        .filter(setting_locks::organization_id.eq_any(keys))
+        .order((setting_locks::organization_id, setting_locks::key))
+        .select((
+            setting_locks::organization_id,
+            setting_locks::key,
+            setting_locks::created_at,
+        ))
+        .load::<LockTuple>(conn)?
+        .into_iter()
+        .map(lock)
+        .collect()
+}
+
+/// Definitions and locks held by the organizations at `paths` (live or not: callers pass
+/// the chains of live organizations, whose ancestors are all live).
+pub fn on_paths(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    paths: &[TreePath],
+) -> QueryResult<ChainSettings> {
+    let mut chain = ChainSettings::default();
+    for chunk in paths.chunks(PATH_CHUNK) {
+        let chunk: Vec<&str> = chunk.iter().map(TreePath::as_str).collect();
+        let definitions: Vec<(String, SettingTuple)> = settings::table
+            .inner_join(
+                organizations::table.on(organizations::network_id
+                    .eq(settings::network_id)
+                    .and(organizations::id.eq(settings::organization_id))),
+            )
+            .filter(settings::network_id.eq(network.to_string()))
+            .filter(organizations::network_id.eq(network.to_string()))
+            .filter(organizations::path.eq_any(&chunk))
+            .select((
+                organizations::path,
+                (
+                    settings::organization_id,
+                    settings::key,
+                    settings::value,
+                    settings::inherit,
+                    settings::updated_at,
+                ),
+            ))
+            .load(conn)?;
+        for (path, row) in definitions {
+            chain
+                .definitions
+                .push((TreePath::from_stored(path), setting(row)?));
+        }
+        let locks: Vec<(String, LockTuple)> = setting_locks::table
+            .inner_join(
+                organizations::table.on(organizations::network_id
+                    .eq(setting_locks::network_id)
+                    .and(organizations::id.eq(setting_locks::organization_id))),
+            )
+            .filter(setting_locks::network_id.eq(network.to_string()))
+            .filter(organizations::network_id.eq(network.to_string()))
+            .filter(organizations::path.eq_any(&chunk))
+            .select((
+                organizations::path,
+                (
+                    setting_locks::organization_id,
+                    setting_locks::key,
+                    setting_locks::created_at,
+                ),
+            ))
+            .load(conn)?;
+        for (path, row) in locks {
+            chain.locks.push((TreePath::from_stored(path), lock(row)?));
+        }
+    }
+    Ok(chain)
+}
+
+/// Copies the definitions and locks of `pairs` (source → copy) into `target` network.
+pub fn copy_between(
+    conn: &mut DbConnection,
+    source: NetworkId,
+    target: NetworkId,
+    pairs: &[(OrganizationId, OrganizationId)],
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    let mut copied = 0;
+    for chunk in pairs.chunks(PATH_CHUNK) {
+        let sources: Vec<OrganizationId> = chunk.iter().map(|(s, _)| *s).collect();
+        let to: std::collections::HashMap<OrganizationId, OrganizationId> =
+            chunk.iter().copied().collect();
+        for definition in of_organizations(conn, source, &sources)? {
+            if let Some(copy) = to.get(&definition.organization_id) {
+                put(
+                    conn,
+                    target,
+                    *copy,
+                    &definition.key,
+                    &definition.value,
+                    definition.inherit,
+                    now,
+                )?;
+                copied += 1;
+            }
+        }
+        for held in locks_of_organizations(conn, source, &sources)? {
+            if let Some(copy) = to.get(&held.organization_id) {
+                add_lock(conn, target, *copy, &held.key, now)?;
+            }
+        }
+    }
+    Ok(copied)
+}
