@@ -89,6 +89,83 @@ pub fn id(org: &Value) -> String {
     org["id"].as_str().unwrap_or_default().to_owned()
 }
 
+/// A raw HTTP answer, headers included (for status codes, content types and challenges).
+#[derive(Debug, Clone)]
+pub struct RawReply {
+    pub status: u16,
+    /// Lower-case names, in the order received.
+    pub headers: Vec<(String, String)>,
+    pub text: String,
+}
+
+impl RawReply {
+    /// The first value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.header("content-type").unwrap_or("")
+    }
+
+    /// The body as JSON (a JSON string holding the text when it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|_| Value::String(self.text.clone()))
+    }
+
+    pub fn reply(&self) -> Reply {
+        Reply {
+            status: self.status,
+            body: self.json(),
+        }
+    }
+}
+
+impl TestServer {
+    /// A GET (`body: None`) or POST to `path` with exactly these headers (plus ureq's own),
+    /// answered with status, headers and body.
+    pub fn http(&self, path: &str, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> RawReply {
+        let url = format!("{}{}", self.base, path);
+        let response = match body {
+            None => {
+                let mut request = super::agent().get(&url);
+                for (name, value) in headers {
+                    request = request.header(*name, *value);
+                }
+                request.call()
+            }
+            Some(body) => {
+                let mut request = super::agent().post(&url);
+                for (name, value) in headers {
+                    request = request.header(*name, *value);
+                }
+                request.send(&body[..])
+            }
+        };
+        let mut response = response.unwrap_or_else(|e| panic!("HTTP request to {path}: {e}"));
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_ascii_lowercase(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        RawReply {
+            status,
+            headers,
+            text,
+        }
+    }
+}
+
 impl TestServer {
     /// The server's process id, so another thread can kill it while requests are in flight.
     pub fn pid(&self) -> u32 {
