@@ -9,5 +9,6 @@ mod concurrency;
 mod crash;
 mod protocol;
 mod schema;
+mod statements;
 mod tokens;
 mod tree;

@@ -32,8 +32,8 @@ pub async fn permissions_at(
     let Some(grants) = &loaders(ctx)?.grants else {
         return Err(ApiError::Unauthenticated.into());
     };
-    let placed = grants.load_one(org.network_id).await?.unwrap_or_default();
-    Ok(effective_permissions(&placed, org))
+    let placed = grants.in_network(org.network_id).await?;
+    Ok(effective_permissions(placed, org))
 }
 
 /// Whether the caller may see `org` at all: a deleted organization only shows to those who

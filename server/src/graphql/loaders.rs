@@ -69,27 +69,29 @@ impl Loader<ContractAccountId> for ContractAccountLoader {
     }
 }
 
-/// The calling user's grants, per network.
-pub struct GrantsLoader {
-    pub services: Services,
-    pub user: UserId,
+/// The calling user's grants in every network, read once per request: every permission
+/// check of the request shares them (a user holds few grants; one statement, whatever the
+/// number of organizations checked).
+pub struct RequestGrants {
+    services: Services,
+    user: UserId,
+    grants: tokio::sync::OnceCell<HashMap<NetworkId, Vec<PlacedGrant>>>,
 }
 
-impl Loader<NetworkId> for GrantsLoader {
-    type Value = Vec<PlacedGrant>;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[NetworkId]) -> LoadResult<NetworkId, Vec<PlacedGrant>> {
-        let placed = self
-            .services
-            .placed_grants(self.user, keys.to_vec())
+impl RequestGrants {
+    pub async fn in_network(&self, network: NetworkId) -> async_graphql::Result<&[PlacedGrant]> {
+        let all = self
+            .grants
+            .get_or_try_init(|| async {
+                let placed = self.services.placed_grants_everywhere(self.user).await?;
+                let mut by_network: HashMap<NetworkId, Vec<PlacedGrant>> = HashMap::new();
+                for (network, grant) in placed {
+                    by_network.entry(network).or_default().push(grant);
+                }
+                Ok::<_, async_graphql::Error>(by_network)
+            })
             .await?;
-        let mut by_network: HashMap<NetworkId, Vec<PlacedGrant>> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
-        for (network, grant) in placed {
-            by_network.entry(network).or_default().push(grant);
-        }
-        Ok(by_network)
+        Ok(all.get(&network).map_or(&[], Vec::as_slice))
     }
 }
 
@@ -294,6 +296,12 @@ impl Loader<(NetworkId, TreePath)> for ChainSettingsLoader {
                         .filter(|(p, _)| on_chain(p))
                         .cloned()
                         .collect(),
+                    holders: all
+                        .holders
+                        .iter()
+                        .filter(|(_, org)| on_chain(&org.path))
+                        .map(|(id, org)| (*id, org.clone()))
+                        .collect(),
                 };
                 found.insert((*key_network, target.clone()), chain);
             }
@@ -312,35 +320,35 @@ pub struct Loaders {
     pub own_settings: DataLoader<OwnSettingsLoader>,
     pub own_setting_locks: DataLoader<OwnLocksLoader>,
     pub chain_settings: DataLoader<ChainSettingsLoader>,
-    pub grants: Option<DataLoader<GrantsLoader>>,
+    pub grants: Option<RequestGrants>,
 }
 
 impl Loaders {
     pub fn new(services: &Services, user: Option<UserId>) -> Self {
         Self {
-            organizations: DataLoader::new(OrganizationLoader(services.clone()), tokio::spawn),
-            organizations_by_path: DataLoader::new(
-                OrganizationByPathLoader(services.clone()),
-                tokio::spawn,
-            ),
-            contract_accounts: DataLoader::new(
-                ContractAccountLoader(services.clone()),
-                tokio::spawn,
-            ),
-            children: DataLoader::new(ChildrenLoader(services.clone()), tokio::spawn),
-            child_counts: DataLoader::new(ChildCountLoader(services.clone()), tokio::spawn),
-            own_settings: DataLoader::new(OwnSettingsLoader(services.clone()), tokio::spawn),
-            own_setting_locks: DataLoader::new(OwnLocksLoader(services.clone()), tokio::spawn),
-            chain_settings: DataLoader::new(ChainSettingsLoader(services.clone()), tokio::spawn),
-            grants: user.map(|user| {
-                DataLoader::new(
-                    GrantsLoader {
-                        services: services.clone(),
-                        user,
-                    },
-                    tokio::spawn,
-                )
+            organizations: batching(OrganizationLoader(services.clone())),
+            organizations_by_path: batching(OrganizationByPathLoader(services.clone())),
+            contract_accounts: batching(ContractAccountLoader(services.clone())),
+            children: batching(ChildrenLoader(services.clone())),
+            child_counts: batching(ChildCountLoader(services.clone())),
+            own_settings: batching(OwnSettingsLoader(services.clone())),
+            own_setting_locks: batching(OwnLocksLoader(services.clone())),
+            chain_settings: batching(ChainSettingsLoader(services.clone())),
+            grants: user.map(|user| RequestGrants {
+                services: services.clone(),
+                user,
+                grants: tokio::sync::OnceCell::new(),
             }),
         }
     }
+}
+
+/// A loader that fetches as soon as the resolvers of one level have all asked (no timer: the
+/// batch closes when the request's task yields), however many keys they asked for; the
+/// store splits long key lists itself. No cache: each level's batch is one statement
+/// whatever other levels did, so a query's cost depends on its shape alone.
+fn batching<L>(loader: L) -> DataLoader<L> {
+    DataLoader::new(loader, tokio::spawn)
+        .delay(std::time::Duration::ZERO)
+        .max_batch_size(usize::MAX)
 }

@@ -96,9 +96,14 @@ impl OrganizationNode {
 
     /// The parent, or null for a root or a parent the caller may not see.
     async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrganizationNode>> {
-        match self.0.path.parent() {
-            Some(path) => self.visible_at(ctx, path).await,
-            None => Ok(None),
+        // By id, not by path: a concurrent move may have changed the parent's path since this
+        // organization was read, but never its parent's id.
+        let Some(parent_id) = self.0.parent_id else {
+            return Ok(None);
+        };
+        match loaders(ctx)?.organizations.load_one(parent_id).await? {
+            Some(org) if can_see(ctx, &org).await? => Ok(Some(OrganizationNode(org))),
+            _ => Ok(None),
         }
     }
 

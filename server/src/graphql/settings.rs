@@ -1,5 +1,8 @@
 //! Settings types: own definitions, locks and effective values with provenance.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, Json, Object};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -77,6 +80,8 @@ impl SettingLockNode {
 pub struct EffectiveSettingNode {
     key: String,
     effective: Effective<OrganizationId>,
+    /// The organizations of the chain that hold definitions or locks.
+    holders: Arc<HashMap<OrganizationId, Organization>>,
 }
 
 #[Object(name = "EffectiveSetting")]
@@ -96,13 +101,9 @@ impl EffectiveSettingNode {
     /// The organizations whose definitions made the value, nearest last (those the caller
     /// may see).
     async fn sources(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrganizationNode>> {
-        let found = loaders(ctx)?
-            .organizations
-            .load_many(self.effective.sources.iter().copied())
-            .await?;
         let mut sources = Vec::with_capacity(self.effective.sources.len());
         for id in &self.effective.sources {
-            if let Some(org) = found.get(id) {
+            if let Some(org) = self.holders.get(id) {
                 if can_see(ctx, org).await? {
                     sources.push(OrganizationNode(org.clone()));
                 }
@@ -124,8 +125,8 @@ impl EffectiveSettingNode {
         let Some(id) = self.effective.locked_by else {
             return Ok(None);
         };
-        match loaders(ctx)?.organizations.load_one(id).await? {
-            Some(org) if can_see(ctx, &org).await? => Ok(Some(OrganizationNode(org))),
+        match self.holders.get(&id) {
+            Some(org) if can_see(ctx, org).await? => Ok(Some(OrganizationNode(org.clone()))),
             _ => Ok(None),
         }
     }
@@ -212,11 +213,13 @@ pub async fn effective_settings(
         keys
     };
     let mut effective = Vec::with_capacity(keys.len());
+    let holders = Arc::new(chain.holders.clone());
     for key in keys {
         if let Some(value) = effective_in_chain(&chain, &org.path, &key)? {
             effective.push(EffectiveSettingNode {
                 key: key.as_str().to_owned(),
                 effective: value,
+                holders: holders.clone(),
             });
         }
     }

@@ -74,16 +74,13 @@ impl Services {
             .await
     }
 
-    /// The principal's grants in the given networks, placed in their trees.
-    pub async fn placed_grants(
+    /// The user's grants in every network, placed in their trees.
+    pub async fn placed_grants_everywhere(
         &self,
         user: UserId,
-        networks: Vec<NetworkId>,
     ) -> ApiResult<Vec<(NetworkId, PlacedGrant)>> {
         self.store
-            .read(move |conn| {
-                Ok::<_, ApiError>(grants::placed_for_user(conn, user, Some(&networks))?)
-            })
+            .read(move |conn| Ok::<_, ApiError>(grants::placed_for_user(conn, user, None)?))
             .await
     }
 

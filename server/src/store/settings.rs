@@ -3,10 +3,13 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::models::{naive, parse_id, utc};
+use std::collections::HashMap;
+
+use super::models::{naive, parse_id, utc, OrganizationRow};
 use super::schema::{organizations, setting_locks, settings};
 use super::DbConnection;
 use crate::domain::ids::{NetworkId, OrganizationId};
+use crate::domain::organization::Organization;
 use crate::domain::tree_path::TreePath;
 
 /// Paths per `IN (…)` list, below both backends' bind-parameter limits.
@@ -30,11 +33,13 @@ pub struct StoredLock {
     pub created_at: DateTime<Utc>,
 }
 
-/// What an ancestor chain holds, by the path of the organization holding it.
+/// What an ancestor chain holds, by the path of the organization holding it, with the
+/// holding organizations themselves (the provenance of effective values).
 #[derive(Debug, Clone, Default)]
 pub struct ChainSettings {
     pub definitions: Vec<(TreePath, StoredSetting)>,
     pub locks: Vec<(TreePath, StoredLock)>,
+    pub holders: HashMap<OrganizationId, Organization>,
 }
 
 type SettingTuple = (String, String, String, bool, NaiveDateTime);
@@ -191,7 +196,7 @@ pub fn on_paths(
     let mut chain = ChainSettings::default();
     for chunk in paths.chunks(PATH_CHUNK) {
         let chunk: Vec<&str> = chunk.iter().map(TreePath::as_str).collect();
-        let definitions: Vec<(String, SettingTuple)> = settings::table
+        let definitions: Vec<(OrganizationRow, SettingTuple)> = settings::table
             .inner_join(
                 organizations::table.on(organizations::network_id
                     .eq(settings::network_id)
@@ -201,7 +206,7 @@ pub fn on_paths(
             .filter(organizations::network_id.eq(network.to_string()))
             .filter(organizations::path.eq_any(&chunk))
             .select((
-                organizations::path,
+                OrganizationRow::as_select(),
                 (
                     settings::organization_id,
                     settings::key,
@@ -211,12 +216,12 @@ pub fn on_paths(
                 ),
             ))
             .load(conn)?;
-        for (path, row) in definitions {
-            chain
-                .definitions
-                .push((TreePath::from_stored(path), setting(row)?));
+        for (holder, row) in definitions {
+            let holder = holder.into_domain()?;
+            chain.definitions.push((holder.path.clone(), setting(row)?));
+            chain.holders.insert(holder.id, holder);
         }
-        let locks: Vec<(String, LockTuple)> = setting_locks::table
+        let locks: Vec<(OrganizationRow, LockTuple)> = setting_locks::table
             .inner_join(
                 organizations::table.on(organizations::network_id
                     .eq(setting_locks::network_id)
@@ -226,7 +231,7 @@ pub fn on_paths(
             .filter(organizations::network_id.eq(network.to_string()))
             .filter(organizations::path.eq_any(&chunk))
             .select((
-                organizations::path,
+                OrganizationRow::as_select(),
                 (
                     setting_locks::organization_id,
                     setting_locks::key,
@@ -234,8 +239,10 @@ pub fn on_paths(
                 ),
             ))
             .load(conn)?;
-        for (path, row) in locks {
-            chain.locks.push((TreePath::from_stored(path), lock(row)?));
+        for (holder, row) in locks {
+            let holder = holder.into_domain()?;
+            chain.locks.push((holder.path.clone(), lock(row)?));
+            chain.holders.insert(holder.id, holder);
         }
     }
     Ok(chain)

@@ -186,14 +186,36 @@ impl TestServer {
     }
 
     pub fn post_raw(&self, token: Option<&str>, body: Vec<u8>, accept: Option<&str>) -> Reply {
+        match accept {
+            Some(accept) => self.post_raw_with_headers(token, body, &[("accept", accept)]),
+            None => self.post_raw_with_headers(token, body, &[]),
+        }
+    }
+
+    /// POSTs a JSON body with extra request headers.
+    pub fn post_json_with_headers(
+        &self,
+        token: Option<&str>,
+        body: &Value,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        self.post_raw_with_headers(token, body.to_string().into_bytes(), headers)
+    }
+
+    pub fn post_raw_with_headers(
+        &self,
+        token: Option<&str>,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let mut request = agent()
             .post(&format!("{}/graphql", self.base))
             .header("content-type", "application/json");
         if let Some(token) = token {
             request = request.header("authorization", &format!("Bearer {token}"));
         }
-        if let Some(accept) = accept {
-            request = request.header("accept", accept);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         let mut response = request.send(&body[..]).expect("POST /graphql");
         let status = response.status().as_u16();
