@@ -8,6 +8,9 @@
 mod fold;
 mod validate;
 
+#[cfg(test)]
+mod reference;
+
 pub use fold::{deep_merge, effective_setting, ChainLink, Definition, Effective};
 pub use validate::{validate_value, SettingKey, CUSTOM_VALUE_MAX_BYTES};
 
