@@ -9,6 +9,7 @@ mod concurrency;
 mod crash;
 mod protocol;
 mod schema;
+mod settings;
 mod statements;
 mod tokens;
 mod tree;

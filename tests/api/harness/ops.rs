@@ -284,3 +284,29 @@ pub fn payload_parent_is_or_stale(org: &Value, expected: &str) -> bool {
         }
     }
 }
+
+/// Rows of the settings tables (`settings`, `setting_locks`), which [`super::row_counts`]
+/// doesn't list: to prove a refused settings write wrote nothing.
+pub fn settings_row_counts(
+    db: &super::TestDatabase,
+) -> std::collections::BTreeMap<&'static str, i64> {
+    use diesel::RunQueryDsl;
+
+    #[derive(diesel::QueryableByName)]
+    struct Rows {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+
+    let store = db.connect();
+    let mut conn = store.read_connection().expect("connection");
+    ["settings", "setting_locks"]
+        .into_iter()
+        .map(|table| {
+            let rows: Vec<Rows> = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+                .load(&mut *conn)
+                .expect("count rows");
+            (table, rows.first().map_or(0, |r| r.n))
+        })
+        .collect()
+}
