@@ -188,30 +188,34 @@ pub async fn effective_settings(
     keys: Option<Vec<String>>,
 ) -> async_graphql::Result<Vec<EffectiveSettingNode>> {
     require_settings_read(ctx, org).await?;
-    let keys: Vec<SettingKey> = match keys {
+    let requested: Option<Vec<SettingKey>> = match keys {
         Some(keys) if keys.len() > 100 => {
             return Err(ApiError::LimitExceeded("keys: at most 100 keys".into()).into())
         }
-        Some(keys) => keys
-            .iter()
-            .map(|k| SettingKey::parse(k))
-            .collect::<Result<_, _>>()
-            .map_err(ApiError::from)?,
-        None => Vec::new(),
+        Some(keys) => {
+            let mut parsed = Vec::with_capacity(keys.len());
+            for raw in &keys {
+                let key = SettingKey::parse(raw).map_err(ApiError::from)?;
+                if !parsed.contains(&key) {
+                    parsed.push(key);
+                }
+            }
+            Some(parsed)
+        }
+        None => None,
     };
     let chain = loaders(ctx)?
         .chain_settings
         .load_one((org.network_id, org.path.clone()))
         .await?
         .unwrap_or_default();
-    let keys = if keys.is_empty() {
+    // Without `keys`: every key defined or locked on the chain.
+    let keys: Vec<SettingKey> = requested.unwrap_or_else(|| {
         keys_in(&chain)
             .iter()
             .filter_map(|k| SettingKey::parse(k).ok())
             .collect()
-    } else {
-        keys
-    };
+    });
     let mut effective = Vec::with_capacity(keys.len());
     let holders = Arc::new(chain.holders.clone());
     for key in keys {
