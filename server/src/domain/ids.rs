@@ -47,3 +47,8 @@ uuid_id!(
     /// Marks the rows one `deleteOrganization` removed, so a restore brings back exactly those.
     DeletionId
 );
+uuid_id!(MemberId);
+uuid_id!(CustomRoleId);
+uuid_id!(ApplicationId);
+uuid_id!(IntegrationId);
+uuid_id!(AuditEventId);

@@ -1,6 +1,6 @@
 //! Permissions, roles and additive inheritance down the tree (SPEC §3).
 
-use super::ids::DeletionId;
+use super::ids::{ApplicationId, DeletionId};
 use super::organization::Organization;
 use super::tree_path::TreePath;
 
@@ -174,33 +174,79 @@ impl BuiltInRole {
     }
 }
 
-/// A principal's grant, located in the tree by the path of the organization it is on.
+/// A principal's grant, located in the tree by the path of the organization it is on, with
+/// its role already resolved to permissions (built-in or custom).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlacedGrant {
     pub role: String,
+    pub permissions: PermissionSet,
+    /// Set for a grant on one application: its permissions apply to that application only.
+    pub application: Option<ApplicationId>,
     pub organization_path: TreePath,
     /// Set when the granted organization is soft-deleted.
     pub organization_deletion: Option<DeletionId>,
     pub organization_deleted: bool,
 }
 
-/// Union of the permissions of the grants on `target` and on each of its ancestors.
-///
-/// Grants on deleted organizations stop applying, except towards the very deletion they were
-/// removed with: whoever could manage a subtree before it was deleted can still see and
-/// restore it.
+impl PlacedGrant {
+    /// Whether the grant reaches `target`: on it or an ancestor, and not removed by a
+    /// deletion — except towards the very deletion it was removed with, so that whoever could
+    /// manage a subtree before it was deleted can still see and restore it.
+    fn reaches(&self, target: &Organization) -> bool {
+        self.organization_path.contains(&target.path)
+            && (!self.organization_deleted
+                || (target.deletion_id.is_some()
+                    && self.organization_deletion == target.deletion_id))
+    }
+}
+
+/// Union of the permissions of the organization-wide grants on `target` and on each of its
+/// ancestors (inheritance is additive). A grant on one application only makes the
+/// organization visible (`organization:read`), so its holder can reach the application.
 pub fn effective_permissions(grants: &[PlacedGrant], target: &Organization) -> PermissionSet {
     grants
         .iter()
-        .filter(|g| g.organization_path.contains(&target.path))
-        .filter(|g| {
-            !g.organization_deleted
-                || (target.deletion_id.is_some() && g.organization_deletion == target.deletion_id)
+        .filter(|g| g.reaches(target))
+        .fold(PermissionSet::EMPTY, |set, g| match g.application {
+            None => set.union(g.permissions),
+            Some(_) => set.union(PermissionSet::of(&[Permission::OrganizationRead])),
         })
-        .filter_map(|g| BuiltInRole::parse(&g.role))
-        .fold(PermissionSet::EMPTY, |set, role| {
-            set.union(role.permissions())
-        })
+}
+
+/// The permissions on one application of `target`: the organization-wide ones plus those
+/// of the grants on that application.
+pub fn effective_permissions_on_application(
+    grants: &[PlacedGrant],
+    target: &Organization,
+    application: ApplicationId,
+) -> PermissionSet {
+    grants
+        .iter()
+        .filter(|g| g.reaches(target))
+        .filter(|g| g.application.is_none_or(|a| a == application))
+        .fold(PermissionSet::EMPTY, |set, g| set.union(g.permissions))
+}
+
+/// The permissions a role name stands for, when it is built in.
+pub fn built_in_permissions(role: &str) -> Option<PermissionSet> {
+    BuiltInRole::parse(role).map(BuiltInRole::permissions)
+}
+
+/// Parses a custom role's stored permission list (space-separated names).
+pub fn parse_permission_list(raw: &str) -> PermissionSet {
+    let names: Vec<Permission> = raw
+        .split_whitespace()
+        .filter_map(Permission::parse)
+        .collect();
+    PermissionSet::of(&names)
+}
+
+/// Writes a permission set as stored for custom roles.
+pub fn format_permission_list(set: PermissionSet) -> String {
+    set.iter()
+        .map(Permission::as_str)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The roots of the subtrees in which the grants give `permission` (used to list what a
@@ -209,8 +255,9 @@ pub fn subtrees_with(grants: &[PlacedGrant], permission: Permission) -> Vec<Tree
     let mut paths: Vec<TreePath> = grants
         .iter()
         .filter(|g| !g.organization_deleted)
-        .filter(|g| {
-            BuiltInRole::parse(&g.role).is_some_and(|r| r.permissions().contains(permission))
+        .filter(|g| match g.application {
+            None => g.permissions.contains(permission),
+            Some(_) => permission == Permission::OrganizationRead,
         })
         .map(|g| g.organization_path.clone())
         .collect();
@@ -240,6 +287,8 @@ mod tests {
     fn nested_subtrees_collapse() {
         let grant = |path: TreePath| PlacedGrant {
             role: "OPS_ADMIN".into(),
+            permissions: PermissionSet::all(),
+            application: None,
             organization_path: path,
             organization_deletion: None,
             organization_deleted: false,

@@ -4,10 +4,12 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::models::{naive, parse_id};
-use super::schema::{grants, organizations};
+use super::schema::{custom_roles, grants, organizations};
 use super::DbConnection;
 use crate::domain::ids::{GrantId, NetworkId, OrganizationId, UserId};
-use crate::domain::permissions::PlacedGrant;
+use crate::domain::permissions::{
+    built_in_permissions, parse_permission_list, PermissionSet, PlacedGrant,
+};
 use crate::domain::tree_path::TreePath;
 
 pub fn insert(
@@ -35,12 +37,15 @@ pub fn insert(
 type PlacedRow = (
     String,
     String,
+    Option<String>,
+    Option<String>,
     String,
     Option<chrono::NaiveDateTime>,
     Option<String>,
 );
 
-/// A user's grants in the given networks, each placed at its organization's path.
+/// A user's grants in the given networks (all networks when `None`), each placed at its
+/// organization's path, with custom roles resolved to their permissions.
 pub fn placed_for_user(
     conn: &mut DbConnection,
     user: UserId,
@@ -52,6 +57,11 @@ pub fn placed_for_user(
                 .eq(grants::network_id)
                 .and(organizations::id.eq(grants::organization_id))),
         )
+        .left_join(
+            custom_roles::table.on(custom_roles::network_id
+                .eq(grants::network_id)
+                .and(custom_roles::id.nullable().eq(grants::custom_role_id))),
+        )
         .filter(grants::user_id.eq(user.to_string()))
         .into_boxed();
     if let Some(networks) = networks {
@@ -62,22 +72,32 @@ pub fn placed_for_user(
         .select((
             grants::network_id,
             grants::role,
+            custom_roles::permissions.nullable(),
+            grants::application_id,
             organizations::path,
             organizations::deleted_at,
             organizations::deletion_id,
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(network, role, path, deleted_at, deletion)| {
-            Ok((
-                parse_id(&network)?,
-                PlacedGrant {
-                    role,
-                    organization_path: TreePath::from_stored(path),
-                    organization_deleted: deleted_at.is_some(),
-                    organization_deletion: deletion.as_deref().map(parse_id).transpose()?,
-                },
-            ))
-        })
+        .map(
+            |(network, role, custom, application, path, deleted_at, deletion)| {
+                let permissions = match custom {
+                    Some(list) => parse_permission_list(&list),
+                    None => built_in_permissions(&role).unwrap_or(PermissionSet::EMPTY),
+                };
+                Ok((
+                    parse_id(&network)?,
+                    PlacedGrant {
+                        role,
+                        permissions,
+                        application: application.as_deref().map(parse_id).transpose()?,
+                        organization_path: TreePath::from_stored(path),
+                        organization_deleted: deleted_at.is_some(),
+                        organization_deletion: deletion.as_deref().map(parse_id).transpose()?,
+                    },
+                ))
+            },
+        )
         .collect()
 }

@@ -65,6 +65,8 @@ diesel::table! {
         role -> Text,
         organization_id -> Text,
         created_at -> Timestamp,
+        custom_role_id -> Nullable<Text>,
+        application_id -> Nullable<Text>,
     }
 }
 
@@ -101,3 +103,84 @@ diesel::table! {
 diesel::allow_tables_to_appear_in_same_query!(settings, organizations);
 diesel::allow_tables_to_appear_in_same_query!(setting_locks, organizations);
 diesel::allow_tables_to_appear_in_same_query!(settings, setting_locks);
+
+diesel::table! {
+    members (network_id, id) {
+        network_id -> Text,
+        id -> Text,
+        organization_id -> Text,
+        user_id -> Text,
+        status -> Text,
+        onboarding_source -> Text,
+        external_id -> Nullable<Text>,
+        calendar_integration_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    custom_roles (network_id, id) {
+        network_id -> Text,
+        id -> Text,
+        organization_id -> Text,
+        name -> Text,
+        permissions -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    applications (network_id, id) {
+        network_id -> Text,
+        id -> Text,
+        organization_id -> Text,
+        name -> Text,
+        environment -> Text,
+        client_id -> Text,
+        client_secret_hash -> Nullable<Text>,
+        redirect_uris -> Text,
+        allowed_scopes -> Text,
+        public -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    integrations (network_id, id) {
+        network_id -> Text,
+        id -> Text,
+        organization_id -> Text,
+        kind -> Text,
+        provider -> Text,
+        status -> Text,
+        display_name -> Text,
+        configuration -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        network_id -> Nullable<Text>,
+        organization_id -> Nullable<Text>,
+        actor_user_id -> Text,
+        action -> Text,
+        target_id -> Nullable<Text>,
+        before_state -> Nullable<Text>,
+        after_state -> Nullable<Text>,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(grants, custom_roles);
+diesel::allow_tables_to_appear_in_same_query!(members, organizations);
+diesel::allow_tables_to_appear_in_same_query!(members, users);
+diesel::allow_tables_to_appear_in_same_query!(members, grants);
+diesel::allow_tables_to_appear_in_same_query!(custom_roles, organizations);
+diesel::allow_tables_to_appear_in_same_query!(applications, organizations);
+diesel::allow_tables_to_appear_in_same_query!(integrations, organizations);
+diesel::allow_tables_to_appear_in_same_query!(audit_events, organizations);
