@@ -261,6 +261,10 @@ impl Services {
             }
         }
         flush(&mut batch, &mut inserted)?;
+        self.store.write_blocking(|conn| {
+            organizations::refresh_statistics(conn)?;
+            Ok::<_, ApiError>(())
+        })?;
 
         Ok(SeedReport {
             network_id: network,
