@@ -1,5 +1,6 @@
 //! The rules of the product, free of HTTP and SQL. Functions that depend on time take `now`.
 
+pub mod audit;
 pub mod contract_account;
 pub mod error;
 pub mod ids;

@@ -10,6 +10,7 @@ use crate::domain::contract_account::{
 use crate::domain::ids::ContractAccountId;
 use crate::store::{contract_accounts, organizations, DbConnection};
 
+use super::audit::{record_global, Change};
 use super::error::{ApiError, ApiResult};
 use super::Services;
 
@@ -43,9 +44,16 @@ impl Services {
             created_at: now,
             updated_at: now,
         };
+        let principal = principal.clone();
         self.store
             .write(move |conn| {
                 contract_accounts::insert(conn, &account)?;
+                record_global(
+                    conn,
+                    &principal,
+                    account_change("createContractAccount", &account, None),
+                    now,
+                )?;
                 Ok::<_, ApiError>(account)
             })
             .await
@@ -73,11 +81,18 @@ impl Services {
         self.store
             .write(move |conn| {
                 let mut account = owned_account(conn, &principal, id)?;
+                let before = account_state(&account);
                 account.name = name.unwrap_or(account.name);
                 account.billing_email = email.unwrap_or(account.billing_email);
                 account.plan = plan.unwrap_or(account.plan);
                 account.updated_at = now;
                 contract_accounts::update(conn, &account)?;
+                record_global(
+                    conn,
+                    &principal,
+                    account_change("updateContractAccount", &account, Some(before)),
+                    now,
+                )?;
                 Ok(account)
             })
             .await
@@ -92,16 +107,46 @@ impl Services {
         let principal = principal.clone();
         self.store
             .write(move |conn| {
-                owned_account(conn, &principal, id)?;
+                let account = owned_account(conn, &principal, id)?;
                 if organizations::account_in_use(conn, id)? {
                     return Err(ApiError::Conflict(
                         "organizations still use this contract account".into(),
                     ));
                 }
                 contract_accounts::delete(conn, id)?;
+                let change = Change {
+                    action: "deleteContractAccount",
+                    organization: None,
+                    target_id: Some(id.to_string()),
+                    before: Some(account_state(&account)),
+                    after: None,
+                };
+                record_global(conn, &principal, change, Utc::now())?;
                 Ok(id)
             })
             .await
+    }
+}
+
+fn account_state(account: &ContractAccount) -> serde_json::Value {
+    serde_json::json!({
+        "name": account.name,
+        "billingEmail": account.billing_email,
+        "plan": account.plan,
+    })
+}
+
+fn account_change(
+    action: &'static str,
+    account: &ContractAccount,
+    before: Option<serde_json::Value>,
+) -> Change<'static> {
+    Change {
+        action,
+        organization: None,
+        target_id: Some(account.id.to_string()),
+        before,
+        after: Some(account_state(account)),
     }
 }
 

@@ -2,6 +2,7 @@
 //! checks, and calls the store. GraphQL resolvers and CLI commands call into here.
 
 pub mod access;
+pub mod audit;
 pub mod contract_accounts;
 mod error;
 pub mod organizations;

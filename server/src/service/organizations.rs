@@ -17,6 +17,7 @@ use crate::domain::tree_path::TreePath;
 use crate::store::{grants, networks, organizations, settings, DbConnection};
 
 use super::access::{check, permissions_at, require};
+use super::audit::{organization_state, record, Change};
 use super::contract_accounts::account_for_new_organization;
 use super::error::{ApiError, ApiResult};
 use super::Services;
@@ -87,6 +88,12 @@ impl Services {
                     root.id,
                     now,
                 )?;
+                record(
+                    conn,
+                    &principal,
+                    Change::of("addOrganization", &root).after(organization_state(&root)),
+                    now,
+                )?;
                 Ok(root)
             })
             .await
@@ -144,6 +151,14 @@ impl Services {
                     root.id,
                     now,
                 )?;
+                record(
+                    conn,
+                    &principal,
+                    Change::of("addRootOrganization", &root)
+                        .before(organization_state(&old_root))
+                        .after(organization_state(&root)),
+                    now,
+                )?;
                 Ok(root)
             })
             .await
@@ -185,6 +200,12 @@ impl Services {
                     now,
                 );
                 organizations::insert(conn, std::slice::from_ref(&child))?;
+                record(
+                    conn,
+                    &principal,
+                    Change::of("addSubOrganization", &child).after(organization_state(&child)),
+                    now,
+                )?;
                 Ok(child)
             })
             .await
@@ -312,6 +333,14 @@ impl Services {
                         now,
                     )?;
                 }
+                record(
+                    conn,
+                    &principal,
+                    Change::of("copyOrganization", &root)
+                        .before(serde_json::json!({ "sourceId": source.id.to_string(), "organizations": count }))
+                        .after(organization_state(&root)),
+                    now,
+                )?;
                 Ok(root)
             })
             .await
@@ -366,7 +395,16 @@ impl Services {
                 let new_path = new_parent.path.child(org.seq);
                 organizations::rebase_subtree(conn, network.id, &org.path, &new_path, now)?;
                 organizations::set_parent(conn, network.id, org.id, new_parent.id, now)?;
-                live_in(conn, network.id, id)
+                let moved = live_in(conn, network.id, id)?;
+                record(
+                    conn,
+                    &principal,
+                    Change::of("moveOrganization", &moved)
+                        .before(organization_state(&org))
+                        .after(organization_state(&moved)),
+                    now,
+                )?;
+                Ok(moved)
             })
             .await
     }
@@ -394,7 +432,16 @@ impl Services {
                     now,
                     purge_after(now, &limits),
                 )?;
-                any_in(conn, network.id, id)
+                let deleted = any_in(conn, network.id, id)?;
+                record(
+                    conn,
+                    &principal,
+                    Change::of("deleteOrganization", &deleted)
+                        .before(organization_state(&org))
+                        .after(organization_state(&deleted)),
+                    now,
+                )?;
+                Ok(deleted)
             })
             .await
     }
@@ -433,8 +480,18 @@ impl Services {
                         Some(org.id),
                     )?;
                 }
-                organizations::restore_deletion(conn, network.id, &org.path, deletion, now)?;
-                any_in(conn, network.id, id)
+                let restored_count =
+                    organizations::restore_deletion(conn, network.id, &org.path, deletion, now)?;
+                let restored = any_in(conn, network.id, id)?;
+                record(
+                    conn,
+                    &principal,
+                    Change::of("restoreOrganization", &restored)
+                        .before(organization_state(&org))
+                        .after(serde_json::json!({ "organizations": restored_count })),
+                    now,
+                )?;
+                Ok(restored)
             })
             .await
     }

@@ -16,6 +16,7 @@ use crate::store::settings::{self, ChainSettings, StoredLock, StoredSetting};
 use crate::store::{networks, organizations, DbConnection};
 
 use super::access::require;
+use super::audit::{record, Change};
 use super::error::{ApiError, ApiResult};
 use super::Services;
 
@@ -40,6 +41,14 @@ impl Services {
                 require(conn, &principal, &org, Permission::SettingsManage)?;
                 refuse_below_lock(conn, network, &org.path, &key)?;
                 settings::put(conn, network, org.id, key.as_str(), &json, inherit, now)?;
+                record(
+                    conn,
+                    &principal,
+                    Change::of("setSetting", &org)
+                        .target(key.as_str())
+                        .after(serde_json::json!({ "key": key.as_str(), "value": value, "inherit": inherit })),
+                    now,
+                )?;
                 Ok(StoredSetting {
                     organization_id: org.id,
                     key: key.as_str().to_owned(),
@@ -58,6 +67,7 @@ impl Services {
         principal: &Principal,
         organization: OrganizationId,
         key: &str,
+        now: DateTime<Utc>,
     ) -> ApiResult<bool> {
         let key = SettingKey::parse(key)?;
         let principal = principal.clone();
@@ -65,7 +75,16 @@ impl Services {
             .write(move |conn| {
                 let (network, org) = locked_live(conn, organization)?;
                 require(conn, &principal, &org, Permission::SettingsManage)?;
-                Ok(settings::remove(conn, network, org.id, key.as_str())?)
+                let cleared = settings::remove(conn, network, org.id, key.as_str())?;
+                if cleared {
+                    record(
+                        conn,
+                        &principal,
+                        Change::of("clearSetting", &org).target(key.as_str()),
+                        now,
+                    )?;
+                }
+                Ok(cleared)
             })
             .await
     }
@@ -85,11 +104,25 @@ impl Services {
             .write(move |conn| {
                 let (network, org) = locked_live(conn, organization)?;
                 require(conn, &principal, &org, Permission::SettingsManage)?;
-                Ok(if locked {
+                let changed = if locked {
                     settings::add_lock(conn, network, org.id, key.as_str(), now)?
                 } else {
                     settings::remove_lock(conn, network, org.id, key.as_str())?
-                })
+                };
+                if changed {
+                    let action = if locked {
+                        "lockSetting"
+                    } else {
+                        "unlockSetting"
+                    };
+                    record(
+                        conn,
+                        &principal,
+                        Change::of(action, &org).target(key.as_str()),
+                        now,
+                    )?;
+                }
+                Ok(changed)
             })
             .await
     }

@@ -94,7 +94,7 @@ impl SettingMutations {
         let principal = principal(ctx)?;
         let id: OrganizationId = parse_id("organizationId", &input.organization_id)?;
         let cleared = services(ctx)?
-            .clear_setting(principal, id, &input.key)
+            .clear_setting(principal, id, &input.key, Utc::now())
             .await?;
         Ok(ClearSettingPayload {
             cleared,

@@ -1,0 +1,114 @@
+//! The audit log: one row per mutation, written in the mutation's transaction.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::models::{naive, parse_id, utc};
+use super::schema::audit_events;
+use super::DbConnection;
+use crate::domain::audit::AuditEvent;
+use crate::domain::ids::{AuditEventId, NetworkId, OrganizationId};
+
+pub fn append(conn: &mut DbConnection, event: &AuditEvent) -> QueryResult<()> {
+    diesel::insert_into(audit_events::table)
+        .values((
+            audit_events::id.eq(event.id.to_string()),
+            audit_events::network_id.eq(event.network_id.map(|n| n.to_string())),
+            audit_events::organization_id.eq(event.organization_id.map(|o| o.to_string())),
+            audit_events::actor_user_id.eq(event.actor.to_string()),
+            audit_events::action.eq(&event.action),
+            audit_events::target_id.eq(&event.target_id),
+            audit_events::before_state.eq(event.before.as_ref().map(ToString::to_string)),
+            audit_events::after_state.eq(event.after.as_ref().map(ToString::to_string)),
+            audit_events::occurred_at.eq(naive(event.occurred_at)),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+type EventRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    NaiveDateTime,
+);
+
+fn event(row: EventRow) -> QueryResult<AuditEvent> {
+    let (id, network, organization, actor, action, target_id, before, after, occurred_at) = row;
+    let json = |raw: Option<String>| -> QueryResult<Option<serde_json::Value>> {
+        raw.map(|r| {
+            serde_json::from_str(&r)
+                .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+        })
+        .transpose()
+    };
+    Ok(AuditEvent {
+        id: parse_id(&id)?,
+        network_id: network.as_deref().map(parse_id).transpose()?,
+        organization_id: organization.as_deref().map(parse_id).transpose()?,
+        actor: parse_id(&actor)?,
+        action,
+        target_id,
+        before: json(before)?,
+        after: json(after)?,
+        occurred_at: utc(occurred_at),
+    })
+}
+
+/// Events of one organization, newest first, after the keyset cursor `(time, id)`.
+pub fn page_for_organization(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    organization: OrganizationId,
+    after: Option<(DateTime<Utc>, AuditEventId)>,
+    limit: i64,
+) -> QueryResult<Vec<AuditEvent>> {
+    let mut query = audit_events::table
+        .filter(audit_events::network_id.eq(network.to_string()))
+        .filter(audit_events::organization_id.eq(organization.to_string()))
+        .into_boxed();
+    if let Some((time, id)) = after {
+        query = query.filter(
+            audit_events::occurred_at
+                .lt(naive(time))
+                .or(audit_events::occurred_at
+                    .eq(naive(time))
+                    .and(audit_events::id.lt(id.to_string()))),
+        );
+    }
+    query
+        .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
+        .limit(limit)
+        .select((
+            audit_events::id,
+            audit_events::network_id,
+            audit_events::organization_id,
+            audit_events::actor_user_id,
+            audit_events::action,
+            audit_events::target_id,
+            audit_events::before_state,
+            audit_events::after_state,
+            audit_events::occurred_at,
+        ))
+        .load::<EventRow>(conn)?
+        .into_iter()
+        .map(event)
+        .collect()
+}
+
+pub fn count_for_organization(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    organization: OrganizationId,
+) -> QueryResult<i64> {
+    audit_events::table
+        .filter(audit_events::network_id.eq(network.to_string()))
+        .filter(audit_events::organization_id.eq(organization.to_string()))
+        .count()
+        .get_result(conn)
+}
