@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod contract_account;
 pub mod error;
+pub mod members;
 pub mod ids;
 pub mod organization;
 pub mod permissions;

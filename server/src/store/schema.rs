@@ -184,3 +184,14 @@ diesel::allow_tables_to_appear_in_same_query!(custom_roles, organizations);
 diesel::allow_tables_to_appear_in_same_query!(applications, organizations);
 diesel::allow_tables_to_appear_in_same_query!(integrations, organizations);
 diesel::allow_tables_to_appear_in_same_query!(audit_events, organizations);
+
+diesel::table! {
+    application_identities (id) {
+        id -> Text,
+        client_id -> Text,
+        network_id -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(application_identities, applications);
+diesel::allow_tables_to_appear_in_same_query!(members, custom_roles);
