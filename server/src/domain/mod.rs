@@ -1,10 +1,12 @@
 //! The rules of the product, free of HTTP and SQL. Functions that depend on time take `now`.
 
+pub mod application;
 pub mod audit;
 pub mod contract_account;
 pub mod error;
-pub mod members;
 pub mod ids;
+pub mod integration;
+pub mod members;
 pub mod organization;
 pub mod permissions;
 pub mod settings;

@@ -4,10 +4,12 @@
 //! owns the transaction. [`Store`] hands out connections on a blocking thread so that r2d2 and
 //! diesel never block the async executor.
 
+pub mod applications;
 pub mod audit;
 pub mod contract_accounts;
 mod database_url;
 pub mod grants;
+pub mod integrations;
 pub mod members;
 mod migrations;
 pub mod models;

@@ -195,3 +195,10 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(application_identities, applications);
 diesel::allow_tables_to_appear_in_same_query!(members, custom_roles);
+
+diesel::table! {
+    integration_networks (id) {
+        id -> Text,
+        network_id -> Text,
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE integration_networks;
+DROP TABLE application_identities;
