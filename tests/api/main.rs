@@ -4,9 +4,12 @@
 
 mod harness;
 
+mod access;
+mod applications;
 mod bad_input;
 mod concurrency;
 mod crash;
+mod federation;
 mod protocol;
 mod schema;
 mod settings;

@@ -179,6 +179,13 @@ fn bad_tokens_get_401_with_a_challenge(backend: Backend) {
     let wrong_audience = keys(JWT_SECRET.as_bytes(), "someone-else")
         .issue_user_token("ada@example.com", None, now, hour)
         .unwrap();
+    let wrong_issuer = orgraph::auth::TokenKeys::hs256(
+        JWT_SECRET.as_bytes(),
+        "someone-else",
+        orgraph::auth::DEFAULT_AUDIENCE,
+    )
+    .issue_user_token("ada@example.com", None, now, hour)
+    .unwrap();
     let claims = json!({
         "sub": "ada@example.com",
         "email": "ada@example.com",
@@ -205,6 +212,7 @@ fn bad_tokens_get_401_with_a_challenge(backend: Backend) {
         ("expired", format!("Bearer {expired}")),
         ("not yet valid", format!("Bearer {not_yet_valid}")),
         ("wrong audience", format!("Bearer {wrong_audience}")),
+        ("wrong issuer", format!("Bearer {wrong_issuer}")),
         ("alg none", format!("Bearer {alg_none}")),
         ("alg None", format!("Bearer {alg_none_upper}")),
         (

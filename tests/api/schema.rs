@@ -49,3 +49,65 @@ fn migrate_command_prepares_an_empty_database(backend: Backend) {
     assert_eq!(counts.len(), 6);
     assert!(counts.values().all(|n| *n == 0));
 }
+
+/// Every field of `Query` and `Mutation` has its row in docs/PERMISSIONS.md.
+#[test]
+fn every_operation_is_in_the_permission_table() {
+    let table = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/PERMISSIONS.md"
+    ))
+    .expect("docs/PERMISSIONS.md");
+    let sdl = export_sdl(&schema_without_data());
+    let mut missing = Vec::new();
+    for root in ["Query", "Mutation"] {
+        for field in fields_of(&sdl, root) {
+            if field.starts_with('_') {
+                continue; // federation's own fields
+            }
+            if !table.contains(&format!("| `{root}.{field}` |")) {
+                missing.push(format!("{root}.{field}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "add to docs/PERMISSIONS.md: {missing:?}"
+    );
+}
+
+/// Field names of `type NAME { … }` in an SDL (descriptions skipped).
+fn fields_of(sdl: &str, name: &str) -> Vec<String> {
+    let start = sdl
+        .find(&format!("\ntype {name} "))
+        .or_else(|| sdl.find(&format!("\ntype {name}{{")))
+        .unwrap_or_else(|| panic!("type {name} in the SDL"));
+    let body = &sdl[start..];
+    let body = &body[body.find('{').unwrap() + 1..body.find("\n}").unwrap()];
+    let mut fields = Vec::new();
+    let mut in_description = false;
+    for line in body.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with("\"\"\"") {
+            let closes_here = trimmed.len() > 3 && trimmed.ends_with("\"\"\"");
+            if !closes_here {
+                in_description = !in_description;
+            }
+            continue;
+        }
+        if in_description || trimmed.is_empty() || trimmed.starts_with('"') {
+            continue;
+        }
+        // Only top-level field lines (one tab), not wrapped arguments.
+        if line.starts_with('\t') && !line.starts_with("\t\t") {
+            let name: String = trimmed
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                fields.push(name);
+            }
+        }
+    }
+    fields
+}

@@ -70,10 +70,16 @@ pub fn validate_role_name(raw: &str) -> DomainResult<String> {
         ));
     }
     if name.chars().any(char::is_control) {
-        return Err(DomainError::invalid("name", "must not contain control characters"));
+        return Err(DomainError::invalid(
+            "name",
+            "must not contain control characters",
+        ));
     }
     if BuiltInRole::parse(&name.to_uppercase()).is_some() {
-        return Err(DomainError::invalid("name", "is the name of a built-in role"));
+        return Err(DomainError::invalid(
+            "name",
+            "is the name of a built-in role",
+        ));
     }
     Ok(name.to_owned())
 }
@@ -81,14 +87,20 @@ pub fn validate_role_name(raw: &str) -> DomainResult<String> {
 /// A custom role's permissions: known names, at least one.
 pub fn parse_permissions(raw: &[String]) -> DomainResult<PermissionSet> {
     if raw.is_empty() {
-        return Err(DomainError::invalid("permissions", "must name at least one permission"));
+        return Err(DomainError::invalid(
+            "permissions",
+            "must name at least one permission",
+        ));
     }
     let mut parsed = Vec::with_capacity(raw.len());
     for name in raw {
         let permission = Permission::parse(name.trim()).ok_or_else(|| {
             DomainError::invalid(
                 "permissions",
-                format!("unknown permission `{}`", name.chars().take(64).collect::<String>()),
+                format!(
+                    "unknown permission `{}`",
+                    name.chars().take(64).collect::<String>()
+                ),
             )
         })?;
         parsed.push(permission);
@@ -131,7 +143,9 @@ mod tests {
     #[test]
     fn escalation_is_refused() {
         let reader = PermissionSet::of(&[Permission::OrganizationRead, Permission::RolesManage]);
-        assert!(check_no_escalation(PermissionSet::of(&[Permission::OrganizationRead]), reader).is_ok());
+        assert!(
+            check_no_escalation(PermissionSet::of(&[Permission::OrganizationRead]), reader).is_ok()
+        );
         assert!(check_no_escalation(PermissionSet::all(), reader).is_err());
     }
 }
@@ -139,7 +153,8 @@ mod tests {
 use chrono::{DateTime, Utc};
 
 use super::ids::{
-    ApplicationId, CustomRoleId, GrantId, IntegrationId, MemberId, NetworkId, OrganizationId, UserId,
+    ApplicationId, CustomRoleId, GrantId, IntegrationId, MemberId, NetworkId, OrganizationId,
+    UserId,
 };
 
 #[derive(Debug, Clone, PartialEq)]

@@ -10,6 +10,7 @@ use crate::domain::ids::{ContractAccountId, NetworkId, OrganizationId, UserId};
 use crate::domain::organization::Organization;
 use crate::domain::permissions::PlacedGrant;
 use crate::domain::tree_path::TreePath;
+use crate::domain::user::User;
 use crate::service::queries::Listing;
 use crate::service::Services;
 use crate::store::settings::{ChainSettings, StoredLock, StoredSetting};
@@ -66,6 +67,19 @@ impl Loader<ContractAccountId> for ContractAccountLoader {
     ) -> LoadResult<ContractAccountId, ContractAccount> {
         let found = self.0.contract_accounts_by_id(keys.to_vec()).await?;
         Ok(found.into_iter().map(|a| (a.id, a)).collect())
+    }
+}
+
+/// Users by id (federation's `User` entities; visibility is the resolver's job).
+pub struct UserLoader(pub Services);
+
+impl Loader<UserId> for UserLoader {
+    type Value = User;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[UserId]) -> LoadResult<UserId, User> {
+        let found = self.0.users_by_id(keys.to_vec()).await?;
+        Ok(found.into_iter().map(|u| (u.id, u)).collect())
     }
 }
 
@@ -310,16 +324,89 @@ impl Loader<(NetworkId, TreePath)> for ChainSettingsLoader {
     }
 }
 
+/// Applications by id (the `application(id:)` query and federation entities; visibility is
+/// the resolver's job).
+pub struct ApplicationLoader(pub Services);
+
+impl Loader<crate::domain::ids::ApplicationId> for ApplicationLoader {
+    type Value = crate::domain::application::Application;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[crate::domain::ids::ApplicationId],
+    ) -> LoadResult<crate::domain::ids::ApplicationId, crate::domain::application::Application>
+    {
+        let found = self.0.applications_by_id(keys.to_vec()).await?;
+        Ok(found.into_iter().map(|a| (a.id, a)).collect())
+    }
+}
+
+/// Every application of an organization (`Organization.applications` keeps those the caller
+/// may read): one statement per network for a whole level of organizations.
+pub struct ApplicationsOfOrganizationLoader(pub Services);
+
+impl Loader<(NetworkId, OrganizationId)> for ApplicationsOfOrganizationLoader {
+    type Value = Vec<crate::domain::application::Application>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[(NetworkId, OrganizationId)],
+    ) -> LoadResult<(NetworkId, OrganizationId), Self::Value> {
+        let mut found: HashMap<(NetworkId, OrganizationId), Self::Value> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for (network, ids) in by_network(keys) {
+            for app in self.0.applications_of_organizations(network, ids).await? {
+                found
+                    .entry((network, app.organization_id))
+                    .or_default()
+                    .push(app);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Every integration of an organization: one statement per network for a whole level.
+pub struct IntegrationsOfOrganizationLoader(pub Services);
+
+impl Loader<(NetworkId, OrganizationId)> for IntegrationsOfOrganizationLoader {
+    type Value = Vec<crate::domain::integration::Integration>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[(NetworkId, OrganizationId)],
+    ) -> LoadResult<(NetworkId, OrganizationId), Self::Value> {
+        let mut found: HashMap<(NetworkId, OrganizationId), Self::Value> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for (network, ids) in by_network(keys) {
+            for integration in self.0.integrations_of_organizations(network, ids).await? {
+                found
+                    .entry((network, integration.organization_id))
+                    .or_default()
+                    .push(integration);
+            }
+        }
+        Ok(found)
+    }
+}
+
 /// Everything a request needs beside the schema, attached with `Request::data`.
 pub struct Loaders {
     pub organizations: DataLoader<OrganizationLoader>,
     pub organizations_by_path: DataLoader<OrganizationByPathLoader>,
     pub contract_accounts: DataLoader<ContractAccountLoader>,
+    pub users: DataLoader<UserLoader>,
     pub children: DataLoader<ChildrenLoader>,
     pub child_counts: DataLoader<ChildCountLoader>,
     pub own_settings: DataLoader<OwnSettingsLoader>,
     pub own_setting_locks: DataLoader<OwnLocksLoader>,
     pub chain_settings: DataLoader<ChainSettingsLoader>,
+    pub applications: DataLoader<ApplicationLoader>,
+    pub applications_of_organization: DataLoader<ApplicationsOfOrganizationLoader>,
+    pub integrations_of_organization: DataLoader<IntegrationsOfOrganizationLoader>,
     pub grants: Option<RequestGrants>,
 }
 
@@ -329,11 +416,19 @@ impl Loaders {
             organizations: batching(OrganizationLoader(services.clone())),
             organizations_by_path: batching(OrganizationByPathLoader(services.clone())),
             contract_accounts: batching(ContractAccountLoader(services.clone())),
+            users: batching(UserLoader(services.clone())),
             children: batching(ChildrenLoader(services.clone())),
             child_counts: batching(ChildCountLoader(services.clone())),
             own_settings: batching(OwnSettingsLoader(services.clone())),
             own_setting_locks: batching(OwnLocksLoader(services.clone())),
             chain_settings: batching(ChainSettingsLoader(services.clone())),
+            applications: batching(ApplicationLoader(services.clone())),
+            applications_of_organization: batching(ApplicationsOfOrganizationLoader(
+                services.clone(),
+            )),
+            integrations_of_organization: batching(IntegrationsOfOrganizationLoader(
+                services.clone(),
+            )),
             grants: user.map(|user| RequestGrants {
                 services: services.clone(),
                 user,
@@ -344,11 +439,12 @@ impl Loaders {
 }
 
 /// A loader that fetches as soon as the resolvers of one level have all asked (no timer: the
-/// batch closes when the request's task yields), however many keys they asked for; the
-/// store splits long key lists itself. No cache: each level's batch is one statement
-/// whatever other levels did, so a query's cost depends on its shape alone.
+/// batch starts when the request can make no other progress, see [`super::batches`]),
+/// however many keys they asked for; the store splits long key lists itself. No cache: each
+/// level's batch is one statement whatever other levels did, so a query's cost depends on its
+/// shape alone.
 fn batching<L>(loader: L) -> DataLoader<L> {
-    DataLoader::new(loader, tokio::spawn)
+    DataLoader::new(loader, super::batches::spawn)
         .delay(std::time::Duration::ZERO)
         .max_batch_size(usize::MAX)
 }

@@ -1,8 +1,12 @@
 //! The GraphQL schema: thin resolvers over the services, nested fields through DataLoaders.
 
+pub mod access;
+pub mod application;
+pub mod batches;
 pub mod context;
 pub mod contract_account;
 pub mod error;
+pub mod integration;
 pub mod loaders;
 pub mod mutation;
 pub mod organization;
@@ -15,7 +19,18 @@ use async_graphql::{EmptySubscription, SDLExportOptions, Schema};
 
 use crate::service::Services;
 
-pub type OrgraphSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
+/// The query root: one object per area, merged. Named `Query` (and the mutation root
+/// `Mutation`): a federated subgraph's SDL has no `schema { query: ... }` block, so
+/// composition finds the roots by these names only.
+#[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(
+    query::OrganizationQueries,
+    access::AccessQueries,
+    application::ApplicationQueries,
+);
+
+pub type OrgraphSchema = Schema<QueryRoot, mutation::MutationRoot, EmptySubscription>;
 
 /// Nesting deeper than this is refused before execution.
 pub const MAX_QUERY_DEPTH: usize = 16;
@@ -33,9 +48,9 @@ pub fn schema_without_data() -> OrgraphSchema {
 }
 
 fn schema_builder(
-) -> async_graphql::SchemaBuilder<query::QueryRoot, mutation::MutationRoot, EmptySubscription> {
+) -> async_graphql::SchemaBuilder<QueryRoot, mutation::MutationRoot, EmptySubscription> {
     Schema::build(
-        query::QueryRoot,
+        QueryRoot::default(),
         mutation::MutationRoot::default(),
         EmptySubscription,
     )

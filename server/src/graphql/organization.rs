@@ -9,6 +9,9 @@ use crate::domain::tree_path::TreePath;
 use crate::service::queries::{CountQuery, Listing};
 use crate::service::ApiError;
 
+use super::access::{
+    self, AuditEventConnection, GrantNode, MemberConnection, MemberStatusGql, RoleNode,
+};
 use super::context::{can_see, loaders, permissions_at, services};
 use super::contract_account::ContractAccountNode;
 use super::loaders::{ChildCountKey, ChildrenKey};
@@ -143,6 +146,60 @@ impl OrganizationNode {
         Ok(account.map(ContractAccountNode))
     }
 
+    /// Members of this organization (with `includeSubOrganizations`, of its whole subtree);
+    /// needs `members:read`.
+    #[graphql(complexity = "connection_complexity(first, child_complexity)")]
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        status: Option<MemberStatusGql>,
+        #[graphql(
+            desc = "Only members holding a grant of this role (name) on their organization."
+        )]
+        role: Option<String>,
+        #[graphql(default = false)] include_sub_organizations: bool,
+    ) -> async_graphql::Result<MemberConnection> {
+        access::members(
+            ctx,
+            &self.0,
+            first,
+            after,
+            status,
+            role,
+            include_sub_organizations,
+        )
+        .await
+    }
+
+    /// Grants made on this organization itself; needs `members:read`.
+    async fn grants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GrantNode>> {
+        access::grants(ctx, &self.0, false).await
+    }
+
+    /// Grants that apply here: made on this organization or any ancestor (each tells its
+    /// organization); needs `members:read`.
+    async fn effective_grants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GrantNode>> {
+        access::grants(ctx, &self.0, true).await
+    }
+
+    /// Roles usable here: the built-in ones and the custom roles defined here or above.
+    async fn roles(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RoleNode>> {
+        access::roles(ctx, &self.0).await
+    }
+
+    /// What happened to this organization, newest first; needs `audit:read`.
+    #[graphql(complexity = "connection_complexity(first, child_complexity)")]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<AuditEventConnection> {
+        access::audit_log(ctx, &self.0, first, after).await
+    }
+
     /// Settings defined on this organization itself.
     async fn settings(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SettingNode>> {
         settings::own_settings(ctx, &self.0).await
@@ -176,6 +233,26 @@ impl OrganizationNode {
             .await?
             .into_iter()
             .next())
+    }
+
+    /// The applications held here that the caller may read (`applications:read` here or on
+    /// the application), by name. Only integrator organizations hold applications.
+    #[graphql(complexity = "super::application::list_complexity(child_complexity)")]
+    async fn applications(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::application::ApplicationNode>> {
+        super::application::applications_of(ctx, &self.0).await
+    }
+
+    /// The integrations held here, by display name (readable with `organization:read`;
+    /// configurations never hold secrets). Only customer organizations hold integrations.
+    #[graphql(complexity = "super::integration::list_complexity(child_complexity)")]
+    async fn integrations(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::integration::IntegrationNode>> {
+        super::integration::integrations_of(ctx, &self.0).await
     }
 
     /// Direct children, by name.

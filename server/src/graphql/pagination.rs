@@ -9,7 +9,13 @@ use crate::service::ApiError;
 pub const DEFAULT_PAGE_SIZE: i32 = 20;
 pub const MAX_PAGE_SIZE: i32 = 100;
 
+// `@shareable`: Relay's page information is the same type in every Relay-style subgraph of a
+// supergraph (same name, fields and meaning), and composition accepts a type defined by
+// several subgraphs only when all of them mark it shareable. The connection and edge types
+// are Orgraph's own and stay unshared. (A plain comment, not a description, so the published
+// type stays neutral.)
 #[derive(Debug, Clone, SimpleObject)]
+#[graphql(shareable)]
 pub struct PageInfo {
     pub has_next_page: bool,
     /// Always false: pages only go forward.

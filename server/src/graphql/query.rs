@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, InputObject, Object, ID};
 
-use crate::domain::ids::{ContractAccountId, NetworkId, OrganizationId};
+use crate::domain::ids::{ContractAccountId, NetworkId, OrganizationId, UserId};
 use crate::domain::organization::name_key;
 use crate::domain::permissions::Permission;
 use crate::service::contract_accounts::ensure_owned;
@@ -33,15 +33,12 @@ pub struct OrganizationFilter {
 
 const NAME_FILTER_MAX_CHARS: usize = 200;
 
-pub struct QueryRoot;
+/// Organizations, contract accounts and federation entities.
+#[derive(Default)]
+pub struct OrganizationQueries;
 
 #[Object]
-impl QueryRoot {
-    /// The signed-in user.
-    async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<UserNode> {
-        Ok(UserNode(principal(ctx)?.user().clone()))
-    }
-
+impl OrganizationQueries {
     /// One organization; `NOT_FOUND` when it doesn't exist or the caller may not see it.
     async fn organization(
         &self,
@@ -175,5 +172,41 @@ impl QueryRoot {
         let org = loaders(ctx)?.organizations.load_one(id).await?;
         let org = org.filter(|o| !o.is_deleted());
         Ok(visible(ctx, org).await.ok().map(OrganizationNode))
+    }
+
+    /// Federation: `ContractAccount` entities by id, through the same loader. Visible as
+    /// through `contractAccount(id:)`: to the user who manages the account; any other id
+    /// resolves to null, exactly like an id that doesn't exist.
+    #[graphql(entity)]
+    async fn find_contract_account_by_id(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<ContractAccountNode>> {
+        let principal = principal(ctx)?;
+        let Ok(id) = parse_id::<ContractAccountId>("id", &id) else {
+            return Ok(None);
+        };
+        let account = loaders(ctx)?.contract_accounts.load_one(id).await?;
+        Ok(ensure_owned(principal, account)
+            .ok()
+            .map(ContractAccountNode))
+    }
+
+    /// Federation: `User` entities by id, through a loader. Until memberships land, a user
+    /// sees only themselves (as `viewer`); any other id resolves to null, exactly like an id
+    /// that doesn't exist.
+    #[graphql(entity)]
+    async fn find_user_by_id(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<UserNode>> {
+        let caller = principal(ctx)?.user().id;
+        let Ok(id) = parse_id::<UserId>("id", &id) else {
+            return Ok(None);
+        };
+        let user = loaders(ctx)?.users.load_one(id).await?;
+        Ok(user.filter(|u| u.id == caller).map(UserNode))
     }
 }

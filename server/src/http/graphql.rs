@@ -13,6 +13,7 @@ use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, ErrorExtensionValues, Request, Value};
 use futures_util::StreamExt;
 
+use crate::graphql::batches;
 use crate::graphql::loaders::Loaders;
 use crate::store::StatementCounter;
 
@@ -234,7 +235,8 @@ async fn execute(
         if let Some(principal) = auth.0.clone() {
             request = request.data(principal);
         }
-        let mut response = state.schema.execute(request).await;
+        // The loaders' batches start whenever the execution waits (see graphql::batches).
+        let mut response = batches::drive(state.schema.execute(request)).await;
         tracing::debug!(statements = statements.get(), "graphql operation");
         if report_statements {
             response

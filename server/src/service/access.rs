@@ -1,9 +1,10 @@
 //! Authorization inside write transactions: grants are read fresh, under the network lock.
 
 use crate::auth::Principal;
+use crate::domain::ids::{NetworkId, OrganizationId};
 use crate::domain::organization::Organization;
 use crate::domain::permissions::{effective_permissions, Permission, PermissionSet};
-use crate::store::{grants, DbConnection};
+use crate::store::{grants, networks, organizations, DbConnection};
 
 use super::error::{ApiError, ApiResult};
 
@@ -39,4 +40,22 @@ pub fn check(permissions: PermissionSet, permission: Permission) -> ApiResult<()
         )));
     }
     Ok(())
+}
+
+/// Locks the organization's network for this transaction (see
+/// `store::networks::lock_and_allocate`) and returns the organization, live.
+pub fn locked_live(
+    conn: &mut DbConnection,
+    organization: OrganizationId,
+) -> ApiResult<(NetworkId, Organization)> {
+    let (_, network) = organizations::networks_of(conn, &[organization])?
+        .into_iter()
+        .next()
+        .ok_or(ApiError::NotFound)?;
+    networks::lock_and_allocate(conn, network, 0)?;
+    let org = organizations::in_network(conn, network, &[organization])?
+        .into_iter()
+        .find(|o| !o.is_deleted())
+        .ok_or(ApiError::NotFound)?;
+    Ok((network, org))
 }

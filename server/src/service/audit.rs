@@ -109,3 +109,31 @@ pub fn organization_state(org: &Organization) -> Value {
         "deletedAt": org.deleted_at,
     })
 }
+
+impl super::Services {
+    /// One page of an organization's audit log, newest first.
+    pub async fn audit_page(
+        &self,
+        org: &Organization,
+        after: Option<(DateTime<Utc>, AuditEventId)>,
+        limit: i64,
+    ) -> ApiResult<Vec<AuditEvent>> {
+        let (network, id) = (org.network_id, org.id);
+        self.store
+            .read(move |conn| {
+                Ok::<_, super::ApiError>(audit::page_for_organization(
+                    conn, network, id, after, limit,
+                )?)
+            })
+            .await
+    }
+
+    pub async fn audit_count(&self, org: &Organization) -> ApiResult<i64> {
+        let (network, id) = (org.network_id, org.id);
+        self.store
+            .read(move |conn| {
+                Ok::<_, super::ApiError>(audit::count_for_organization(conn, network, id)?)
+            })
+            .await
+    }
+}

@@ -2,9 +2,12 @@
 //! checks, and calls the store. GraphQL resolvers and CLI commands call into here.
 
 pub mod access;
+pub mod applications;
 pub mod audit;
 pub mod contract_accounts;
 mod error;
+pub mod integrations;
+pub mod members;
 pub mod organizations;
 pub mod queries;
 pub mod seed;

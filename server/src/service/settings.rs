@@ -13,9 +13,9 @@ use crate::domain::settings::{
 };
 use crate::domain::tree_path::TreePath;
 use crate::store::settings::{self, ChainSettings, StoredLock, StoredSetting};
-use crate::store::{networks, organizations, DbConnection};
+use crate::store::{organizations, DbConnection};
 
-use super::access::require;
+use super::access::{locked_live, require};
 use super::audit::{record, Change};
 use super::error::{ApiError, ApiResult};
 use super::Services;
@@ -159,23 +159,6 @@ impl Services {
             .read(move |conn| Ok::<_, ApiError>(settings::on_paths(conn, network, &paths)?))
             .await
     }
-}
-
-/// Locks the organization's network for this transaction and returns it, live.
-fn locked_live(
-    conn: &mut DbConnection,
-    organization: OrganizationId,
-) -> ApiResult<(NetworkId, crate::domain::organization::Organization)> {
-    let (_, network) = organizations::networks_of(conn, &[organization])?
-        .into_iter()
-        .next()
-        .ok_or(ApiError::NotFound)?;
-    networks::lock_and_allocate(conn, network, 0)?;
-    let org = organizations::in_network(conn, network, &[organization])?
-        .into_iter()
-        .find(|o| !o.is_deleted())
-        .ok_or(ApiError::NotFound)?;
-    Ok((network, org))
 }
 
 fn refuse_below_lock(

@@ -177,7 +177,11 @@ pub fn delete(conn: &mut DbConnection, network: NetworkId, id: GrantId) -> Query
     diesel::delete(grants::table.find((network.to_string(), id.to_string()))).execute(conn)
 }
 
-pub fn find(conn: &mut DbConnection, network: NetworkId, id: GrantId) -> QueryResult<Option<Grant>> {
+pub fn find(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    id: GrantId,
+) -> QueryResult<Option<Grant>> {
     grants::table
         .filter(grants::network_id.eq(network.to_string()))
         .filter(grants::id.eq(id.to_string()))
@@ -189,7 +193,11 @@ pub fn find(conn: &mut DbConnection, network: NetworkId, id: GrantId) -> QueryRe
 }
 
 /// Grants made directly on the given organizations.
-pub fn on_organizations(conn: &mut DbConnection, network: NetworkId, ids: &[OrganizationId]) -> QueryResult<Vec<Grant>> {
+pub fn on_organizations(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    ids: &[OrganizationId],
+) -> QueryResult<Vec<Grant>> {
     let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
     grants::table
         .filter(grants::network_id.eq(network.to_string()))
@@ -214,5 +222,9 @@ pub fn exists_same(conn: &mut DbConnection, g: &Grant) -> QueryResult<bool> {
         Some(app) => query.filter(grants::application_id.eq(app.to_string())),
         None => query.filter(grants::application_id.is_null()),
     };
-    Ok(query.select(grants::id).first::<String>(conn).optional()?.is_some())
+    Ok(query
+        .select(grants::id)
+        .first::<String>(conn)
+        .optional()?
+        .is_some())
 }

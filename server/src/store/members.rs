@@ -41,7 +41,8 @@ macro_rules! member_columns {
 }
 
 fn member(row: MemberRow) -> QueryResult<Member> {
-    let (network, id, organization, user, status, source, external_id, calendar, created, updated) = row;
+    let (network, id, organization, user, status, source, external_id, calendar, created, updated) =
+        row;
     let bad = |what: &str| diesel::result::Error::DeserializationError(what.to_owned().into());
     Ok(Member {
         id: parse_id(&id)?,
@@ -49,7 +50,8 @@ fn member(row: MemberRow) -> QueryResult<Member> {
         organization_id: parse_id(&organization)?,
         user_id: parse_id(&user)?,
         status: MemberStatus::parse(&status).ok_or_else(|| bad("member status"))?,
-        onboarding_source: OnboardingSource::parse(&source).ok_or_else(|| bad("onboarding source"))?,
+        onboarding_source: OnboardingSource::parse(&source)
+            .ok_or_else(|| bad("onboarding source"))?,
         external_id,
         calendar_integration_id: calendar.as_deref().map(parse_id).transpose()?,
         created_at: utc(created),
@@ -87,7 +89,11 @@ pub fn update(conn: &mut DbConnection, m: &Member) -> QueryResult<usize> {
 }
 
 /// Members of one network by id.
-pub fn in_network(conn: &mut DbConnection, network: NetworkId, ids: &[MemberId]) -> QueryResult<Vec<Member>> {
+pub fn in_network(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    ids: &[MemberId],
+) -> QueryResult<Vec<Member>> {
     let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
     members::table
         .filter(members::network_id.eq(network.to_string()))

@@ -56,7 +56,11 @@ pub fn delete(conn: &mut DbConnection, network: NetworkId, id: CustomRoleId) -> 
     diesel::delete(custom_roles::table.find((network.to_string(), id.to_string()))).execute(conn)
 }
 
-pub fn find(conn: &mut DbConnection, network: NetworkId, id: CustomRoleId) -> QueryResult<Option<CustomRole>> {
+pub fn find(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    id: CustomRoleId,
+) -> QueryResult<Option<CustomRole>> {
     custom_roles::table
         .filter(custom_roles::network_id.eq(network.to_string()))
         .filter(custom_roles::id.eq(id.to_string()))
@@ -69,7 +73,11 @@ pub fn find(conn: &mut DbConnection, network: NetworkId, id: CustomRoleId) -> Qu
 
 /// The custom roles defined on the organizations at `paths` (an ancestor chain: the roles
 /// usable at its last organization).
-pub fn on_paths(conn: &mut DbConnection, network: NetworkId, paths: &[TreePath]) -> QueryResult<Vec<(TreePath, CustomRole)>> {
+pub fn on_paths(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    paths: &[TreePath],
+) -> QueryResult<Vec<(TreePath, CustomRole)>> {
     let keys: Vec<&str> = paths.iter().map(TreePath::as_str).collect();
     let rows: Vec<(String, RoleRow)> = custom_roles::table
         .inner_join(

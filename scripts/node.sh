@@ -1,0 +1,42 @@
+# Node.js for the federation tests (tests/federation: composition with @apollo/composition and
+# a real @apollo/gateway in front of the orgraph binary). Sourced by scripts/test, .ci/run and
+# the federation benchmark.
+
+# Node 20 or newer with npm (@apollo/server 5 requires Node 20); fails and says how to get it.
+ensure_node() {
+  local major
+  if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+    major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+    if [ "$major" -ge 20 ]; then
+      return 0
+    fi
+    echo "Node.js $(node --version) is too old for tests/federation: it needs Node 20 or newer." >&2
+  else
+    echo "Node.js and npm are needed for tests/federation, and are not on PATH." >&2
+  fi
+  cat >&2 <<'MSG'
+Install Node.js 20+ with npm: Debian 12's own `nodejs` package is Node 18, too old; use
+NodeSource's packages (https://github.com/nodesource/distributions) or a release from
+https://nodejs.org, then run this again.
+MSG
+  return 1
+}
+
+# `npm ci` in tests/federation when node_modules is missing or older than package-lock.json.
+ensure_federation_packages() {
+  local dir=tests/federation
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] \
+    || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "==> npm ci (tests/federation)"
+    (cd "$dir" && npm ci --no-audit --no-fund)
+  fi
+}
+
+# The Node tests, against the debug binary that `cargo build -p orgraph-server` leaves.
+run_federation_tests() {
+  ensure_federation_packages
+  echo "==> cargo build -p orgraph-server (the binary the Node tests start)"
+  cargo build -p orgraph-server
+  echo "==> node --test (tests/federation)"
+  (cd tests/federation && node --test)
+}
