@@ -392,6 +392,13 @@ fn members_roles_and_grants_lifecycle(backend: Backend) {
         ("mutation($input: InviteMemberInput!) { inviteMember(input: $input) { member { id } } }", json!({ "organizationId": branch, "email": "eve@acme.example" }), "CONFLICT"),
         ("mutation($input: InviteMemberInput!) { inviteMember(input: $input) { member { id } } }", json!({ "organizationId": uuid::Uuid::new_v4().to_string(), "email": "z@acme.example" }), "NOT_FOUND"),
         ("mutation($input: RevokeGrantInput!) { revokeGrant(input: $input) { revokedGrantId } }", json!({ "organizationId": hq, "grantId": uuid::Uuid::new_v4().to_string() }), "NOT_FOUND"),
+        ("mutation($input: DeleteRoleInput!) { deleteRole(input: $input) { deletedRoleId } }", json!({ "organizationId": hq, "roleId": role_id }), "CONFLICT"),
+        ("mutation($input: DeleteRoleInput!) { deleteRole(input: $input) { deletedRoleId } }", json!({ "organizationId": hq, "roleId": "not-an-id" }), "BAD_USER_INPUT"),
+        ("mutation($input: UpdateMemberStatusInput!) { updateMemberStatus(input: $input) { member { id } } }", json!({ "organizationId": hq, "userId": eve_id, "status": "ACTIVE" }), "NOT_FOUND"),
+        ("mutation($input: UpdateMemberStatusInput!) { updateMemberStatus(input: $input) { member { id } } }", json!({ "organizationId": branch, "userId": eve_id, "status": "GONE" }), "BAD_USER_INPUT"),
+        ("mutation($input: RemoveMemberInput!) { removeMember(input: $input) { member { id } } }", json!({ "organizationId": branch, "userId": "nope" }), "BAD_USER_INPUT"),
+        ("mutation($input: LinkMemberCalendarInput!) { linkMemberCalendar(input: $input) { member { id } } }", json!({ "organizationId": branch, "userId": eve_id, "integrationId": uuid::Uuid::new_v4().to_string() }), "BAD_USER_INPUT"),
+        ("mutation($input: GrantRoleInput!) { grantRole(input: $input) { grant { id } } }", json!({ "organizationId": branch, "email": "x@acme.example", "role": "EMPLOYEE", "applicationId": uuid::Uuid::new_v4().to_string() }), "BAD_USER_INPUT"),
     ] {
         let reply = server.gql(Some(&owner), query, json!({ "input": input }));
         assert_eq!(reply.code(), Some(code), "{input}: {}", reply.body);

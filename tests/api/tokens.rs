@@ -116,3 +116,90 @@ fn sqlite_development_secret_is_generated_and_kept() {
         "the secret is reused"
     );
 }
+
+/// One refused token, each in its own test: 401, a `Bearer` challenge, `UNAUTHENTICATED`.
+fn assert_refused(token: &str) {
+    let server = TestServer::start_with(Arc::new(TestDatabase::create(Backend::Sqlite)), &[]);
+    let reply = server.gql(Some(token), "{ viewer { email } }", json!({}));
+    assert_eq!(reply.status, 401, "{}", reply.body);
+    assert_eq!(reply.code(), Some("UNAUTHENTICATED"));
+    assert!(reply.data().is_null());
+}
+
+fn signed(
+    secret: &[u8],
+    issuer: &str,
+    audience: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
+    orgraph::auth::TokenKeys::hs256(secret, issuer, audience)
+        .issue_user_token("ada@example.com", None, now, chrono::Duration::hours(1))
+        .expect("sign")
+}
+
+const SECRET: &[u8] = crate::harness::JWT_SECRET.as_bytes();
+
+#[test]
+fn a_token_with_alg_none_is_refused() {
+    use base64::Engine;
+    let b64 = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let now = chrono::Utc::now().timestamp();
+    let claims = json!({ "sub": "ada@example.com", "email": "ada@example.com", "iss": "orgraph", "aud": "orgraph", "iat": now, "exp": now + 3600 });
+    assert_refused(&format!(
+        "{}.{}.",
+        b64(json!({ "alg": "none", "typ": "JWT" })),
+        b64(claims)
+    ));
+}
+
+#[test]
+fn a_token_signed_with_another_key_is_refused() {
+    assert_refused(&signed(
+        b"another-secret-another-secret-another",
+        "orgraph",
+        "orgraph",
+        chrono::Utc::now(),
+    ));
+}
+
+#[test]
+fn an_expired_token_is_refused() {
+    assert_refused(&signed(
+        SECRET,
+        "orgraph",
+        "orgraph",
+        chrono::Utc::now() - chrono::Duration::hours(3),
+    ));
+}
+
+#[test]
+fn a_token_not_yet_valid_is_refused() {
+    assert_refused(&signed(
+        SECRET,
+        "orgraph",
+        "orgraph",
+        chrono::Utc::now() + chrono::Duration::hours(2),
+    ));
+}
+
+#[test]
+fn a_token_from_another_issuer_is_refused() {
+    assert_refused(&signed(
+        SECRET,
+        "someone-else",
+        "orgraph",
+        chrono::Utc::now(),
+    ));
+}
+
+#[test]
+fn a_token_for_another_audience_is_refused() {
+    assert_refused(&signed(
+        SECRET,
+        "orgraph",
+        "someone-else",
+        chrono::Utc::now(),
+    ));
+}
