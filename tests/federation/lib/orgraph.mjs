@@ -14,9 +14,10 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../
 
 const JWT_SECRET = 'orgraph-federation-tests-secret-0123456789';
 
-/** `ORGRAPH_BIN`, else the debug build (`cargo build -p orgraph-server`). */
+/** `ORGRAPH_BIN`, else cargo's build for `profile` (in `CARGO_TARGET_DIR` if set). */
 export function orgraphBinary(profile = 'debug') {
-  const binary = process.env.ORGRAPH_BIN ?? join(repoRoot, 'target', profile, 'orgraph');
+  const targetDir = resolve(repoRoot, process.env.CARGO_TARGET_DIR ?? 'target');
+  const binary = process.env.ORGRAPH_BIN ?? join(targetDir, profile, 'orgraph');
   if (!existsSync(binary)) {
     throw new Error(
       `no Orgraph binary at ${binary}: build it first (cargo build ${profile === 'release' ? '--release ' : ''}-p orgraph-server) or set ORGRAPH_BIN`,
