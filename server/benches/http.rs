@@ -1,0 +1,1296 @@
+//! HTTP benchmark for settings (issue 3) and permissions and members (issue 4): seeds one
+//! network into a fresh database, starts the real `orgraph serve` (the release binary that
+//! `cargo bench` builds next to this benchmark) on a free loopback port, and measures GraphQL
+//! requests over one keep-alive HTTP connection, as a client sees them (see BENCHMARKS.md).
+//!
+//! ```text
+//! cargo bench -p orgraph-server --bench http -- --backend sqlite --organizations 1000000
+//! cargo bench -p orgraph-server --bench http -- --backend postgres --organizations 1000000 \
+//!     --json target/bench-http-pg.json --markdown target/bench-http-pg.md
+//! ```
+//!
+//! SQLite uses a file in a temporary directory; PostgreSQL a database
+//! `orgraph_bench_<random>` created on the server of `ORGRAPH_TEST_DATABASE_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`) and dropped at the end.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::error::Error;
+use std::fmt::Write as _;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use serde_json::{json, Value};
+
+use orgraph::auth::{TokenKeys, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
+use orgraph::domain::ids::{MemberId, NetworkId, OrganizationId};
+use orgraph::domain::members::{Member, MemberStatus, OnboardingSource};
+use orgraph::domain::organization::{Organization, TreeLimits};
+use orgraph::service::seed::{SeedOptions, SeedReport};
+use orgraph::service::Services;
+use orgraph::store::organizations as orgs;
+use orgraph::store::{members, users, DatabaseUrl, Store};
+
+type BenchResult<T> = Result<T, Box<dyn Error>>;
+
+const DEFAULT_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+/// The owner `orgraph seed` uses: OPS_ADMIN of the root.
+const OWNER: &str = "seed@orgraph.local";
+/// Members are created in transactions of this many rows.
+const MEMBERS_PER_TRANSACTION: usize = 1_000;
+/// The page size of `Organization.members` (the maximum).
+const MEMBER_PAGE: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BackendArg {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug)]
+struct Args {
+    backend: BackendArg,
+    organizations: u64,
+    max_depth: i32,
+    fanout: u32,
+    iterations: usize,
+    batch_iterations: usize,
+    members: usize,
+    other_members: usize,
+    member_walks: usize,
+    breakdown: bool,
+    workers: Option<u32>,
+    server: Option<PathBuf>,
+    json: Option<PathBuf>,
+    markdown: Option<PathBuf>,
+    keep: bool,
+}
+
+const USAGE: &str = "usage: http [--backend sqlite|postgres] [--organizations N] [--max-depth D] \
+[--fanout F] [--iterations N (single requests, default 2000)] [--batch-iterations N (1,000-item \
+requests, default 100)] [--members N (of the listed organization, default 10000)] \
+[--other-members N (spread over the depth-3 organizations, default 40000)] [--member-walks N \
+(default 10)] [--no-breakdown (skip the diagnostic variants)] [--workers N (server HTTP workers; default: the server's, one per core)] [--server PATH (orgraph \
+binary; default: the one cargo built for this bench)] [--json FILE] [--markdown FILE] \
+[--keep (leave the database behind)]";
+
+impl Args {
+    fn parse() -> BenchResult<Self> {
+        let mut args = Self {
+            backend: BackendArg::Sqlite,
+            organizations: 1_000_000,
+            max_depth: 20,
+            fanout: 10,
+            iterations: 2_000,
+            batch_iterations: 100,
+            members: 10_000,
+            other_members: 40_000,
+            member_walks: 10,
+            breakdown: true,
+            workers: None,
+            server: None,
+            json: None,
+            markdown: None,
+            keep: false,
+        };
+        let mut raw = std::env::args().skip(1);
+        while let Some(flag) = raw.next() {
+            // `cargo bench` passes `--bench` to every bench binary.
+            if flag == "--bench" {
+                continue;
+            }
+            if flag == "--keep" {
+                args.keep = true;
+                continue;
+            }
+            if flag == "--no-breakdown" {
+                args.breakdown = false;
+                continue;
+            }
+            if flag == "--help" || flag == "-h" {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            let value = raw
+                .next()
+                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+            match flag.as_str() {
+                "--backend" => {
+                    args.backend = match value.as_str() {
+                        "sqlite" => BackendArg::Sqlite,
+                        "postgres" | "postgresql" | "pg" => BackendArg::Postgres,
+                        other => return Err(format!("unknown backend {other}\n{USAGE}").into()),
+                    }
+                }
+                "--organizations" => args.organizations = value.replace('_', "").parse()?,
+                "--max-depth" => args.max_depth = value.parse()?,
+                "--fanout" => args.fanout = value.parse()?,
+                "--iterations" => args.iterations = value.replace('_', "").parse()?,
+                "--batch-iterations" => args.batch_iterations = value.parse()?,
+                "--members" => args.members = value.replace('_', "").parse()?,
+                "--other-members" => args.other_members = value.replace('_', "").parse()?,
+                "--member-walks" => args.member_walks = value.parse()?,
+                "--workers" => args.workers = Some(value.parse()?),
+                "--server" => args.server = Some(PathBuf::from(value)),
+                "--json" => args.json = Some(PathBuf::from(value)),
+                "--markdown" => args.markdown = Some(PathBuf::from(value)),
+                other => return Err(format!("unknown argument {other}\n{USAGE}").into()),
+            }
+        }
+        Ok(args)
+    }
+}
+
+/// A fresh database, removed when dropped.
+enum FreshDatabase {
+    Sqlite {
+        dir: Option<tempfile::TempDir>,
+        url: DatabaseUrl,
+        keep: bool,
+    },
+    Postgres {
+        admin_url: String,
+        name: String,
+        url: DatabaseUrl,
+        keep: bool,
+    },
+}
+
+impl FreshDatabase {
+    fn create(backend: BackendArg, keep: bool) -> BenchResult<Self> {
+        match backend {
+            BackendArg::Sqlite => {
+                let dir = tempfile::tempdir()?;
+                let url = DatabaseUrl::Sqlite(dir.path().join("bench.sqlite3"));
+                Ok(Self::Sqlite {
+                    dir: Some(dir),
+                    url,
+                    keep,
+                })
+            }
+            BackendArg::Postgres => {
+                let admin_url = std::env::var("ORGRAPH_TEST_DATABASE_URL")
+                    .unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_owned());
+                let name = format!("orgraph_bench_{:016x}", rand::random::<u64>());
+                let mut admin = diesel::pg::PgConnection::establish(&admin_url)?;
+                admin.batch_execute(&format!("CREATE DATABASE {name}"))?;
+                let url = DatabaseUrl::Postgres(with_database(&admin_url, &name));
+                Ok(Self::Postgres {
+                    admin_url,
+                    name,
+                    url,
+                    keep,
+                })
+            }
+        }
+    }
+
+    fn url(&self) -> &DatabaseUrl {
+        match self {
+            Self::Sqlite { url, .. } | Self::Postgres { url, .. } => url,
+        }
+    }
+
+    /// What the server's `DATABASE_URL` takes (a bare path for SQLite).
+    fn server_url(&self) -> String {
+        match self.url() {
+            DatabaseUrl::Sqlite(path) => path.display().to_string(),
+            DatabaseUrl::Postgres(url) => url.clone(),
+        }
+    }
+
+    /// Where the server's log goes: next to the SQLite file, else the system's temp dir.
+    fn scratch_dir(&self) -> PathBuf {
+        match self {
+            Self::Sqlite { dir: Some(dir), .. } => dir.path().to_path_buf(),
+            _ => std::env::temp_dir(),
+        }
+    }
+}
+
+impl Drop for FreshDatabase {
+    fn drop(&mut self) {
+        match self {
+            Self::Sqlite {
+                dir,
+                keep: true,
+                url,
+                ..
+            } => {
+                if let Some(dir) = dir.take() {
+                    let _kept = dir.keep();
+                }
+                eprintln!("kept {url}");
+            }
+            Self::Sqlite { .. } => {}
+            Self::Postgres {
+                url, keep: true, ..
+            } => eprintln!("kept {url}"),
+            Self::Postgres {
+                admin_url, name, ..
+            } => {
+                let dropped = diesel::pg::PgConnection::establish(admin_url)
+                    .map_err(Box::<dyn Error>::from)
+                    .and_then(|mut admin| {
+                        admin
+                            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .map_err(Box::<dyn Error>::from)
+                    });
+                if let Err(e) = dropped {
+                    eprintln!("could not drop database {name}: {e}");
+                }
+            }
+        }
+    }
+}
+
+/// The same server URL with another database name.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[authority_start..].find('/') {
+        Some(slash) => &base[..authority_start + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{server}/{database}?{query}"),
+        None => format!("{server}/{database}"),
+    }
+}
+
+/// The `orgraph serve` process, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    log: PathBuf,
+}
+
+impl Server {
+    fn start(
+        binary: &Path,
+        database_url: &str,
+        secret: &str,
+        workers: Option<u32>,
+        log_dir: &Path,
+    ) -> BenchResult<Self> {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let log = log_dir.join(format!("orgraph-{port}.log"));
+        let mut command = Command::new(binary);
+        command
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("ORGRAPH_BIND", format!("127.0.0.1:{port}"))
+            .env("ORGRAPH_JWT_SECRET", secret)
+            .env("ORGRAPH_LOG", "warn")
+            // Nothing may run in the background while measuring.
+            .env("ORGRAPH_PURGE_INTERVAL_SECS", "0")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log)?);
+        if let Some(workers) = workers {
+            command.env("ORGRAPH_WORKERS", workers.to_string());
+        }
+        let child = command
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+        let mut server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        server.wait_until_healthy()?;
+        Ok(server)
+    }
+
+    fn wait_until_healthy(&mut self) -> BenchResult<()> {
+        let agent = agent();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait()? {
+                return Err(format!("orgraph exited with {status}: {}", self.log_text()).into());
+            }
+            if let Ok(response) = agent.get(&format!("{}/healthz", self.base)).call() {
+                if response.status() == 200 {
+                    return Ok(());
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Err(format!("orgraph did not become healthy: {}", self.log_text()).into())
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One keep-alive connection: every request of the benchmark reuses it.
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(300)))
+        .build()
+        .into()
+}
+
+/// A GraphQL client bound to one server, one token and one connection.
+struct Client {
+    agent: ureq::Agent,
+    endpoint: String,
+    authorization: String,
+}
+
+/// A GraphQL answer: its data, and what it cost the server.
+struct Answer {
+    data: Value,
+    statements: Option<u64>,
+    bytes: usize,
+}
+
+impl Client {
+    /// Posts one operation; fails on an HTTP error or any GraphQL error.
+    fn post(&self, query: &str, variables: &Value, count_statements: bool) -> BenchResult<Answer> {
+        let body = serde_json::to_vec(&json!({ "query": query, "variables": variables }))?;
+        let mut request = self
+            .agent
+            .post(&self.endpoint)
+            .header("content-type", "application/json")
+            .header("authorization", &self.authorization);
+        if count_statements {
+            request = request.header("x-orgraph-debug", "statements");
+        }
+        let mut response = request.send(&body[..])?;
+        let status = response.status().as_u16();
+        // At most 10 MB (ureq's default limit); asking for a larger limit made every read
+        // cost milliseconds more.
+        let text = response.body_mut().read_to_string()?;
+        let mut body: Value = serde_json::from_str(&text)
+            .map_err(|e| format!("HTTP {status}, not JSON ({e}): {text:.500}"))?;
+        if status != 200 || body.get("errors").is_some() {
+            return Err(format!("HTTP {status}: {:.2000}", body.to_string()).into());
+        }
+        Ok(Answer {
+            statements: body["extensions"]["statements"].as_u64(),
+            data: body["data"].take(),
+            bytes: text.len(),
+        })
+    }
+
+    fn data(&self, query: &str, variables: &Value) -> BenchResult<Value> {
+        Ok(self.post(query, variables, false)?.data)
+    }
+}
+
+/// Latency distribution of repeated runs.
+#[derive(Clone)]
+struct Samples(Vec<Duration>);
+
+impl Samples {
+    fn measure<T>(iterations: usize, mut run: impl FnMut() -> BenchResult<T>) -> BenchResult<Self> {
+        // A few warm-up runs (caches, prepared statements, the connection) are not recorded.
+        for _ in 0..iterations.clamp(1, 10) {
+            run()?;
+        }
+        let mut samples = Vec::with_capacity(iterations);
+        for _ in 0..iterations {
+            let start = Instant::now();
+            run()?;
+            samples.push(start.elapsed());
+        }
+        Ok(Self::from(samples))
+    }
+
+    fn from(mut samples: Vec<Duration>) -> Self {
+        samples.sort();
+        Self(samples)
+    }
+
+    /// Nearest-rank percentile.
+    fn percentile(&self, p: f64) -> Duration {
+        if self.0.is_empty() {
+            return Duration::ZERO;
+        }
+        let rank = ((p / 100.0) * self.0.len() as f64).ceil() as usize;
+        self.0[rank.clamp(1, self.0.len()) - 1]
+    }
+
+    fn p50(&self) -> Duration {
+        self.percentile(50.0)
+    }
+
+    fn p99(&self) -> Duration {
+        self.percentile(99.0)
+    }
+
+    fn json(&self) -> Value {
+        json!({
+            "iterations": self.0.len(),
+            "min_ms": ms(self.percentile(0.0)),
+            "p50_ms": ms(self.p50()),
+            "p90_ms": ms(self.percentile(90.0)),
+            "p99_ms": ms(self.p99()),
+            "max_ms": ms(self.percentile(100.0)),
+        })
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "min {} · p50 {} · p90 {} · p99 {} · max {} ({} runs)",
+            human(self.percentile(0.0)),
+            human(self.p50()),
+            human(self.percentile(90.0)),
+            human(self.p99()),
+            human(self.percentile(100.0)),
+            self.0.len()
+        )
+    }
+
+    fn short(&self) -> String {
+        format!("p50 {} · p99 {}", human(self.p50()), human(self.p99()))
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
+}
+
+fn human(d: Duration) -> String {
+    if d < Duration::from_millis(10) {
+        format!("{:.3} ms", d.as_secs_f64() * 1e3)
+    } else if d < Duration::from_secs(10) {
+        format!("{:.1} ms", d.as_secs_f64() * 1e3)
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+/// The 1, 5 and 15 minute load averages.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+struct Machine {
+    cores: usize,
+    cpu: String,
+    memory_gib: f64,
+}
+
+impl Machine {
+    fn detect() -> Self {
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let cpu = cpuinfo
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("model name")
+                    .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
+            })
+            .unwrap_or_else(|| "unknown".into());
+        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+        let kib: f64 = meminfo
+            .lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0.0);
+        Self {
+            cores: std::thread::available_parallelism().map_or(0, |n| n.get()),
+            cpu,
+            memory_gib: (kib / 1024.0 / 1024.0 * 10.0).round() / 10.0,
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} cores ({}), {} GiB",
+            self.cores, self.cpu, self.memory_gib
+        )
+    }
+}
+
+/// The `orgraph` binary: `--server`, else the one cargo built with this benchmark (cargo
+/// builds a package's binaries for its benchmarks and tells where, like for integration
+/// tests), else `target/release/orgraph` of the workspace.
+fn server_binary(args: &Args) -> PathBuf {
+    if let Some(path) = &args.server {
+        return path.clone();
+    }
+    let built = PathBuf::from(env!("CARGO_BIN_EXE_orgraph"));
+    if built.exists() {
+        return built;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/release/orgraph")
+}
+
+/// A figure of the report.
+struct Figure {
+    issue: u8,
+    what: String,
+    result: String,
+    target: String,
+    met: Option<bool>,
+}
+
+const EFFECTIVE_SETTINGS: &str = "query Effective($id: ID!) {
+  organization(id: $id) {
+    effectiveSettings { key value strategy sources { id } lockedBy { id } }
+  }
+}";
+
+/// Four levels of `children` below a depth-2 organization: 10 × 10 × 10 organizations at
+/// depths 3–5, and the first child (a leaf at depth 6) of each of the 1,000 at depth 5.
+/// Complexity about 14,300 (limit 50,000); depth 16 (the limit).
+const LEAF_SETTINGS: &str = "query Leaves($id: ID!) {
+  organization(id: $id) {
+    children(first: 10) { edges { node {
+      children(first: 10) { edges { node {
+        children(first: 10) { edges { node {
+          children(first: 1) { edges { node {
+            id
+            effectiveSettings { key value strategy sources { id } lockedBy { id } }
+          } } }
+        } } }
+      } } }
+    } } }
+  }
+}";
+
+/// [`LEAF_SETTINGS`] with another selection on the leaves (for the breakdown).
+fn leaf_query(selection: &str) -> String {
+    LEAF_SETTINGS.replace(
+        "effectiveSettings { key value strategy sources { id } lockedBy { id } }",
+        selection,
+    )
+}
+
+const CAN: &str = "query Can($id: ID!) {
+  can(organizationId: $id, permission: \"settings:manage\")
+}";
+
+const MEMBER_PAGE_QUERY: &str = "query Members($id: ID!, $after: String) {
+  organization(id: $id) {
+    members(first: 100, after: $after) {
+      edges { cursor node { id status user { id email } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}";
+
+/// One document with a `can` field per organization, the ids as variables (`$o0`, `$o1`, …)
+/// so that 1,000 of them stay under the 64 KiB document limit.
+fn aliased_can(ids: &[String]) -> (String, Value) {
+    let mut declarations = String::from("$p: String!");
+    let mut fields = String::new();
+    let mut variables = serde_json::Map::new();
+    variables.insert("p".into(), json!("settings:manage"));
+    for (i, id) in ids.iter().enumerate() {
+        let _ = write!(declarations, ",$o{i}:ID!");
+        let _ = write!(fields, " c{i}:can(organizationId:$o{i},permission:$p)");
+        variables.insert(format!("o{i}"), json!(id));
+    }
+    (
+        format!("query Can({declarations}){{{fields} }}"),
+        Value::Object(variables),
+    )
+}
+
+/// The same shape with `organization(id:) { id }` fields (for the breakdown).
+fn aliased_organizations(ids: &[String]) -> (String, Value) {
+    let mut declarations = Vec::with_capacity(ids.len());
+    let mut fields = String::new();
+    let mut variables = serde_json::Map::new();
+    for (i, id) in ids.iter().enumerate() {
+        declarations.push(format!("$o{i}:ID!"));
+        let _ = write!(fields, " c{i}:organization(id:$o{i}){{id}}");
+        variables.insert(format!("o{i}"), json!(id));
+    }
+    (
+        format!("query Orgs({}){{{fields} }}", declarations.join(",")),
+        Value::Object(variables),
+    )
+}
+
+/// Diagnostic variants of a figure: same server, fewer runs, no target.
+struct Breakdown {
+    rows: Vec<(String, Samples, Option<u64>)>,
+}
+
+impl Breakdown {
+    fn run(
+        &mut self,
+        client: &Client,
+        label: &str,
+        iterations: usize,
+        query: &str,
+        variables: &Value,
+    ) -> BenchResult<()> {
+        let probe = client.post(query, variables, true)?;
+        let samples = Samples::measure(iterations, || client.post(query, variables, false))?;
+        println!(
+            "    · {label} ({} statements, {} bytes): {}",
+            probe.statements.map_or("?".into(), |n| n.to_string()),
+            probe.bytes,
+            samples.summary()
+        );
+        self.rows
+            .push((label.to_owned(), samples, probe.statements));
+        Ok(())
+    }
+
+    fn json(&self) -> Value {
+        Value::Array(
+            self.rows
+                .iter()
+                .map(|(label, samples, statements)| {
+                    json!({ "what": label, "statements": statements, "latency": samples.json() })
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Members of `organizations` (round robin), straight into the store, with new users
+/// `member-<n>@bench.orgraph.test` for n in `numbers`.
+fn insert_members(
+    store: &Store,
+    network: NetworkId,
+    organizations: &[OrganizationId],
+    numbers: std::ops::Range<usize>,
+) -> BenchResult<()> {
+    let now = Utc::now();
+    let numbers: Vec<usize> = numbers.collect();
+    for batch in numbers.chunks(MEMBERS_PER_TRANSACTION) {
+        store.write_blocking(|conn| {
+            for &n in batch {
+                let user = users::find_or_create(
+                    conn,
+                    &format!("member-{n:07}@bench.orgraph.test"),
+                    None,
+                    now,
+                )?;
+                members::insert(
+                    conn,
+                    &Member {
+                        id: MemberId::new_random(),
+                        network_id: network,
+                        organization_id: organizations[n % organizations.len()],
+                        user_id: user.id,
+                        status: MemberStatus::Active,
+                        onboarding_source: OnboardingSource::Manual,
+                        external_id: None,
+                        calendar_integration_id: None,
+                        created_at: now,
+                        updated_at: now,
+                    },
+                )?;
+            }
+            Ok::<_, orgraph::service::ApiError>(())
+        })?;
+    }
+    Ok(())
+}
+
+/// The leaves of a [`LEAF_SETTINGS`] answer, each with its effective settings.
+fn leaves(answer: &Value) -> Vec<&Value> {
+    let mut level: Vec<&Value> = vec![&answer["organization"]];
+    for _ in 0..4 {
+        level = level
+            .into_iter()
+            .flat_map(|org| {
+                org["children"]["edges"]
+                    .as_array()
+                    .map(|edges| edges.iter().map(|e| &e["node"]).collect::<Vec<_>>())
+                    .unwrap_or_default()
+            })
+            .collect();
+    }
+    level
+}
+
+fn settings_keys(settings: &Value) -> Vec<String> {
+    settings
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|s| s["key"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn main() -> BenchResult<()> {
+    let args = Args::parse()?;
+    let machine = Machine::detect();
+    let backend = match args.backend {
+        BackendArg::Sqlite => "sqlite",
+        BackendArg::Postgres => "postgres",
+    };
+    let binary = server_binary(&args);
+    println!(
+        "orgraph HTTP benchmark: {backend}, {} organizations, depth {}, fanout {}, server {}",
+        args.organizations,
+        args.max_depth,
+        args.fanout,
+        binary.display()
+    );
+    println!("machine: {}", machine.describe());
+    let load_at_start = load_average();
+    println!(
+        "load average at start: {load_at_start} (other work on the machine skews the figures)"
+    );
+
+    let database = FreshDatabase::create(args.backend, args.keep)?;
+    let mut report_json = serde_json::Map::new();
+    let mut figures: Vec<Figure> = Vec::new();
+
+    // 1. Seed with the code behind `orgraph seed`, owner seed@orgraph.local.
+    let (seed, chain, member_org) = {
+        let store = Store::connect(database.url(), 4)?;
+        store.run_migrations()?;
+        let services = Services {
+            store: store.clone(),
+            limits: TreeLimits::default(),
+        };
+        let options = SeedOptions {
+            organizations: args.organizations,
+            max_depth: args.max_depth,
+            fanout: args.fanout,
+            owner_email: OWNER.to_owned(),
+        };
+        let step = (args.organizations / 10).max(1);
+        let started = Instant::now();
+        let progress = |done: u64| {
+            if done % step < orgraph::service::seed::ROWS_PER_TRANSACTION as u64
+                || done == args.organizations
+            {
+                eprintln!(
+                    "  seeded {done:>9} in {:.1} s",
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        };
+        let seed: SeedReport = services.seed_network_blocking(&options, &progress, Utc::now())?;
+        let seed_time = started.elapsed();
+        println!(
+            "seed: {} organizations in {:.1} s, deepest at depth {}",
+            seed.organizations,
+            seed_time.as_secs_f64(),
+            seed.deepest_depth
+        );
+        report_json.insert(
+            "seed".into(),
+            json!({ "organizations": seed.organizations, "seconds": seed_time.as_secs_f64(), "deepest_depth": seed.deepest_depth }),
+        );
+
+        // The chain root → deepest organization, by depth.
+        let mut conn = store.read_connection()?;
+        let deepest = orgs::find(&mut conn, seed.deepest_id)?.ok_or("deepest not found")?;
+        let mut chain: Vec<Organization> =
+            orgs::by_paths(&mut conn, seed.network_id, &deepest.path.ancestors())?;
+        chain.sort_by_key(|o| o.depth);
+        chain.push(deepest);
+        drop(conn);
+
+        // 2. Members of the deepest organization, and members elsewhere in the network (so
+        //    that listing one organization's members has to skip others'), straight into the
+        //    store: inviteMember would take one request and one audited transaction each.
+        let member_org = seed.deepest_id;
+        let started = Instant::now();
+        insert_members(&store, seed.network_id, &[member_org], 0..args.members)?;
+        let mut others: Vec<OrganizationId> = vec![seed.root_id];
+        {
+            let mut conn = store.read_connection()?;
+            let listing = orgs::Listing {
+                include_deleted: false,
+                limit: 1_000,
+            };
+            for _ in 0..3 {
+                let below =
+                    orgs::children_pages(&mut conn, seed.network_id, &others, None, &listing)?;
+                if below.is_empty() {
+                    break;
+                }
+                others = below.into_iter().map(|o| o.id).collect();
+            }
+        }
+        others.retain(|id| *id != member_org);
+        insert_members(
+            &store,
+            seed.network_id,
+            &others,
+            args.members..args.members + args.other_members,
+        )?;
+        // Like the seed after its bulk load: fresh planner statistics on PostgreSQL (autovacuum
+        // would get there within minutes). Without them the members page read all 10,000 rows
+        // of the organization and sorted them, for every page.
+        if let DatabaseUrl::Postgres(url) = database.url() {
+            diesel::pg::PgConnection::establish(url)?.batch_execute("ANALYZE members, users")?;
+        }
+        println!(
+            "members: {} of the depth-{} organization, {} more over {} other organizations, in {:.1} s",
+            args.members,
+            chain.last().map_or(0, |o| o.depth),
+            args.other_members,
+            others.len(),
+            started.elapsed().as_secs_f64()
+        );
+        (seed, chain, member_org)
+    };
+
+    // 3. The real server, on the seeded database.
+    let secret = format!("bench-{:032x}", rand::random::<u128>());
+    let server = Server::start(
+        &binary,
+        &database.server_url(),
+        &secret,
+        args.workers,
+        &database.scratch_dir(),
+    )?;
+    println!("server: {} (log {})", server.base, server.log.display());
+    let token = TokenKeys::hs256(secret.as_bytes(), DEFAULT_ISSUER, DEFAULT_AUDIENCE)
+        .issue_user_token(OWNER, None, Utc::now(), chrono::Duration::hours(6))?;
+    let client = Client {
+        agent: agent(),
+        endpoint: format!("{}/graphql", server.base),
+        authorization: format!("Bearer {token}"),
+    };
+
+    // 4. Settings along the chain, through the API.
+    let at = |depth: usize| &chain[depth.min(chain.len() - 1)];
+    let root = at(0);
+    let deepest = at(chain.len() - 1);
+    let holding = at(2);
+    let set = |org: &Organization, key: &str, value: Value| -> BenchResult<()> {
+        client.data(
+            "mutation Set($input: SetSettingInput!) { setSetting(input: $input) { setting { key } } }",
+            &json!({ "input": { "organizationId": org.id.to_string(), "key": key, "value": value } }),
+        )?;
+        Ok(())
+    };
+    set(
+        root,
+        "timeGrid",
+        json!({ "slotMinutes": 30, "startTime": "08:00", "endTime": "18:00", "timeZone": "Europe/Berlin" }),
+    )?;
+    set(
+        root,
+        "branding",
+        json!({ "displayName": "Seed network", "primaryColor": "#1a2b3c", "logoUrl": "https://example.com/logo.svg" }),
+    )?;
+    client.data(
+        "mutation Lock($input: SettingKeyInput!) { lockSetting(input: $input) { changed } }",
+        &json!({ "input": { "organizationId": root.id.to_string(), "key": "branding" } }),
+    )?;
+    set(holding, "timeGrid", json!({ "slotMinutes": 15 }))?;
+    set(
+        holding,
+        "publicHolidays",
+        json!([{ "date": "2026-01-01", "name": "New Year" }, { "date": "2026-12-25", "name": "Christmas" }]),
+    )?;
+    set(
+        at(5),
+        "publicHolidays",
+        json!([{ "date": "2026-05-01", "name": "Labour Day" }, { "date": "2026-10-03", "name": "Unity Day" }]),
+    )?;
+    set(
+        at(10),
+        "publicHolidays",
+        json!([{ "date": "2026-11-01", "name": "All Saints" }, { "date": "2026-12-25", "name": "Christmas" }]),
+    )?;
+    set(
+        at(15),
+        "workingHours",
+        json!({
+            "monday": [{ "start": "09:00", "end": "12:00" }, { "start": "13:00", "end": "17:00" }],
+            "tuesday": [{ "start": "09:00", "end": "17:00" }],
+            "wednesday": [{ "start": "09:00", "end": "17:00" }],
+            "thursday": [{ "start": "09:00", "end": "17:00" }],
+            "friday": [{ "start": "09:00", "end": "15:00" }]
+        }),
+    )?;
+    set(
+        deepest,
+        "x-bench.crm",
+        json!({ "region": "EMEA", "tier": 2, "tags": ["a", "b"] }),
+    )?;
+
+    let deepest_id = deepest.id.to_string();
+    let probe = client.post(EFFECTIVE_SETTINGS, &json!({ "id": deepest_id }), true)?;
+    let keys = settings_keys(&probe.data["organization"]["effectiveSettings"]);
+    println!(
+        "settings: root, depths 2, 5, 10, 15 and {}; the deepest organization has {} effective keys ({}); {} statements, {} bytes per request",
+        deepest.depth,
+        keys.len(),
+        keys.join(", "),
+        probe.statements.map_or("?".into(), |n| n.to_string()),
+        probe.bytes
+    );
+    assert_eq!(keys.len(), 5, "{}", probe.data);
+
+    // (1) Effective settings of the deepest organization.
+    let load = load_average();
+    let single = Samples::measure(args.iterations, || {
+        client.post(EFFECTIVE_SETTINGS, &json!({ "id": deepest_id }), false)
+    })?;
+    println!(
+        "(1) effectiveSettings of the depth-{} organization: {} [load {load}]",
+        deepest.depth,
+        single.summary()
+    );
+    figures.push(Figure {
+        issue: 3,
+        what: format!(
+            "`effectiveSettings` (5 keys, with `sources`, `lockedBy`) of the depth-{} organization, one request",
+            deepest.depth
+        ),
+        result: single.short(),
+        target: "p99 ≤ 2 ms".into(),
+        met: (args.backend == BackendArg::Sqlite).then_some(single.p99() <= Duration::from_millis(2)),
+    });
+    let mut breakdown = Breakdown { rows: Vec::new() };
+    let few = (args.iterations / 4).max(1);
+    if args.breakdown {
+        let deepest_vars = json!({ "id": deepest_id });
+        breakdown.run(
+            &client,
+            "`{ __typename }` (HTTP, token, user)",
+            few,
+            "{ __typename }",
+            &json!({}),
+        )?;
+        breakdown.run(
+            &client,
+            "`organization(id:) { id }` of the deepest",
+            few,
+            "query Org($id: ID!) { organization(id: $id) { id } }",
+            &deepest_vars,
+        )?;
+        breakdown.run(
+            &client,
+            "`effectiveSetting(key: \"timeGrid\") { key value }` of the deepest",
+            few,
+            "query One($id: ID!) { organization(id: $id) { effectiveSetting(key: \"timeGrid\") { key value } } }",
+            &deepest_vars,
+        )?;
+    }
+    report_json.insert(
+        "effective_settings_deepest".into(),
+        json!({ "depth": deepest.depth, "keys": keys, "statements": probe.statements, "response_bytes": probe.bytes, "load_average": load, "latency": single.json() }),
+    );
+
+    // (2) Effective settings of 1,000 leaves in one request.
+    let holding_id = holding.id.to_string();
+    let probe = client.post(LEAF_SETTINGS, &json!({ "id": holding_id }), true)?;
+    let found = leaves(&probe.data);
+    let leaf_ids: Vec<String> = found
+        .iter()
+        .filter_map(|leaf| leaf["id"].as_str().map(str::to_owned))
+        .collect();
+    let folded: usize = found
+        .iter()
+        .map(|leaf| settings_keys(&leaf["effectiveSettings"]).len())
+        .sum();
+    println!(
+        "leaves: {} organizations (depth {}) below the depth-2 organization of the chain, {folded} effective settings; {} statements, {} bytes per request",
+        leaf_ids.len(),
+        holding.depth + 4,
+        probe.statements.map_or("?".into(), |n| n.to_string()),
+        probe.bytes
+    );
+    let load = load_average();
+    let batch = Samples::measure(args.batch_iterations, || {
+        client.post(LEAF_SETTINGS, &json!({ "id": holding_id }), false)
+    })?;
+    println!(
+        "(2) effectiveSettings of {} leaves in one request: {} [load {load}]",
+        leaf_ids.len(),
+        batch.summary()
+    );
+    figures.push(Figure {
+        issue: 3,
+        what: format!(
+            "`effectiveSettings` of {} leaf organizations (depth 6, {folded} values) in one request (nested `children`)",
+            leaf_ids.len()
+        ),
+        result: batch.short(),
+        target: "≤ 50 ms".into(),
+        met: (args.backend == BackendArg::Sqlite).then_some(batch.p99() <= Duration::from_millis(50)),
+    });
+    let few_batches = (args.batch_iterations / 5).max(1);
+    if args.breakdown {
+        let holding_vars = json!({ "id": holding_id });
+        for (label, selection) in [
+            ("`id` only", ""),
+            ("`effectiveSettings { key }`", "effectiveSettings { key }"),
+            (
+                "`effectiveSettings { key value }`",
+                "effectiveSettings { key value }",
+            ),
+        ] {
+            breakdown.run(
+                &client,
+                &format!("the same {} leaves, {label}", leaf_ids.len()),
+                few_batches,
+                &leaf_query(selection),
+                &holding_vars,
+            )?;
+        }
+    }
+    report_json.insert(
+        "effective_settings_leaves".into(),
+        json!({ "organizations": leaf_ids.len(), "values": folded, "statements": probe.statements, "response_bytes": probe.bytes, "load_average": load, "latency": batch.json() }),
+    );
+
+    // (3) One permission check on the deepest organization.
+    let probe = client.post(CAN, &json!({ "id": deepest_id }), true)?;
+    assert_eq!(probe.data["can"], json!(true), "{}", probe.data);
+    let load = load_average();
+    let can = Samples::measure(args.iterations, || {
+        client.post(CAN, &json!({ "id": deepest_id }), false)
+    })?;
+    println!(
+        "(3) can(settings:manage) on the depth-{} organization ({} statements): {} [load {load}]",
+        deepest.depth,
+        probe.statements.map_or("?".into(), |n| n.to_string()),
+        can.summary()
+    );
+    figures.push(Figure {
+        issue: 4,
+        what: format!(
+            "`can(organizationId, \"settings:manage\")` on the depth-{} organization (OPS_ADMIN at the root), one request",
+            deepest.depth
+        ),
+        result: can.short(),
+        target: "p99 ≤ 1 ms".into(),
+        met: Some(can.p99() <= Duration::from_millis(1)),
+    });
+    report_json.insert(
+        "can_deepest".into(),
+        json!({ "statements": probe.statements, "load_average": load, "latency": can.json() }),
+    );
+
+    // (4) 1,000 permission checks (aliased `can` fields) in one request.
+    let (can_query, can_variables) = aliased_can(&leaf_ids);
+    let probe = client.post(&can_query, &can_variables, true)?;
+    let granted = probe.data.as_object().map_or(0, |fields| {
+        fields.values().filter(|v| **v == json!(true)).count()
+    });
+    assert_eq!(granted, leaf_ids.len(), "every check should be granted");
+    let load = load_average();
+    let cans = Samples::measure(args.batch_iterations, || {
+        client.post(&can_query, &can_variables, false)
+    })?;
+    println!(
+        "(4) {} aliased can() fields in one request ({} bytes of query, {} statements): {} [load {load}]",
+        leaf_ids.len(),
+        can_query.len(),
+        probe.statements.map_or("?".into(), |n| n.to_string()),
+        cans.summary()
+    );
+    figures.push(Figure {
+        issue: 4,
+        what: format!(
+            "{} aliased `can` fields over {} different organizations, one request",
+            leaf_ids.len(),
+            leaf_ids.len()
+        ),
+        result: cans.short(),
+        target: "≤ 20 ms".into(),
+        met: Some(cans.p99() <= Duration::from_millis(20)),
+    });
+    if args.breakdown {
+        let (query, variables) = aliased_organizations(&leaf_ids);
+        breakdown.run(
+            &client,
+            &format!(
+                "{} aliased `organization(id:) {{ id }}` (same ids, same document shape)",
+                leaf_ids.len()
+            ),
+            few_batches,
+            &query,
+            &variables,
+        )?;
+        let same: Vec<String> = vec![deepest_id.clone(); leaf_ids.len()];
+        let (query, variables) = aliased_can(&same);
+        breakdown.run(
+            &client,
+            &format!(
+                "{} aliased `can` on one organization (the deepest)",
+                leaf_ids.len()
+            ),
+            few_batches,
+            &query,
+            &variables,
+        )?;
+    }
+    report_json.insert(
+        "can_batch".into(),
+        json!({ "checks": leaf_ids.len(), "query_bytes": can_query.len(), "statements": probe.statements, "load_average": load, "latency": cans.json() }),
+    );
+
+    // (5) 10,000 members, page by page; every walk after an unrecorded first one is timed.
+    let member_org = member_org.to_string();
+    let pages = args.members.div_ceil(MEMBER_PAGE);
+    let mut per_page: Vec<Vec<Duration>> = vec![Vec::new(); pages];
+    let mut statements: Vec<Option<u64>> = vec![None; pages];
+    let load = load_average();
+    for walk in 0..=args.member_walks {
+        let mut after: Option<String> = None;
+        let mut seen = 0;
+        for (page, page_samples) in per_page.iter_mut().enumerate() {
+            let variables = json!({ "id": member_org, "after": after });
+            let start = Instant::now();
+            let answer = client.post(MEMBER_PAGE_QUERY, &variables, walk == 0)?;
+            let took = start.elapsed();
+            let connection = &answer.data["organization"]["members"];
+            seen += connection["edges"].as_array().map_or(0, Vec::len);
+            after = connection["pageInfo"]["endCursor"]
+                .as_str()
+                .map(str::to_owned);
+            let more = connection["pageInfo"]["hasNextPage"] == json!(true);
+            assert_eq!(more, page + 1 < pages, "page {page}");
+            if walk == 0 {
+                statements[page] = answer.statements;
+            } else {
+                page_samples.push(took);
+            }
+        }
+        assert_eq!(seen, args.members, "walk {walk}");
+    }
+    let edge = 10.min(pages);
+    let first_pages = Samples::from(per_page[..edge].concat());
+    let last_pages = Samples::from(per_page[pages - edge..].concat());
+    let all_pages = Samples::from(per_page.concat());
+    let walk_ms: Vec<f64> = (0..args.member_walks)
+        .map(|w| per_page.iter().map(|p| p[w].as_secs_f64() * 1e3).sum())
+        .collect();
+    println!(
+        "(5) {} members, {pages} pages of {MEMBER_PAGE}, {} walks ({} statements per page) [load {load}]\n    first {edge} pages: {}\n    last {edge} pages:  {}\n    every page:     {}\n    whole walks: {}",
+        args.members,
+        args.member_walks,
+        statements
+            .first()
+            .copied()
+            .flatten()
+            .map_or("?".into(), |n| n.to_string()),
+        first_pages.summary(),
+        last_pages.summary(),
+        all_pages.summary(),
+        walk_ms
+            .iter()
+            .map(|m| format!("{m:.0} ms"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    figures.push(Figure {
+        issue: 4,
+        what: format!(
+            "`members(first: 100, after:)` of an organization with {} members: pages 1–{edge}",
+            args.members
+        ),
+        result: first_pages.short(),
+        target: "steady per page".into(),
+        met: None,
+    });
+    figures.push(Figure {
+        issue: 4,
+        what: format!("same: pages {}–{pages}", pages - edge + 1),
+        result: last_pages.short(),
+        target: "steady per page".into(),
+        met: Some(
+            last_pages.p50().as_secs_f64() <= 1.5 * first_pages.p50().as_secs_f64().max(1e-4),
+        ),
+    });
+    report_json.insert(
+        "member_pages".into(),
+        json!({
+            "members": args.members,
+            "pages": pages,
+            "walks": args.member_walks,
+            "statements_per_page": statements,
+            "load_average": load,
+            "first_pages": first_pages.json(),
+            "last_pages": last_pages.json(),
+            "all_pages": all_pages.json(),
+            "walk_ms": walk_ms,
+        }),
+    );
+
+    report_json.insert("breakdown".into(), breakdown.json());
+
+    // Report.
+    let command = format!(
+        "`cargo bench -p orgraph-server --bench http -- --backend {backend} --organizations {}`",
+        args.organizations
+    );
+    let mut markdown = String::from(
+        "| Issue | What | Command | Machine | Result | Target |\n|---|---|---|---|---|---|\n",
+    );
+    for figure in &figures {
+        let verdict = match figure.met {
+            Some(true) => " — met",
+            Some(false) => " — missed",
+            None => "",
+        };
+        let _ = writeln!(
+            markdown,
+            "| #{} | {} ({backend}) | {command} | {} | {} | {}{verdict} |",
+            figure.issue,
+            figure.what,
+            machine.describe(),
+            figure.result,
+            figure.target
+        );
+    }
+    if !breakdown.rows.is_empty() {
+        markdown.push_str("\n| Breakdown (diagnostic) | Statements | Result |\n|---|---|---|\n");
+        for (label, samples, statements) in &breakdown.rows {
+            let _ = writeln!(
+                markdown,
+                "| {label} | {} | {} |",
+                statements.map_or("?".into(), |n| n.to_string()),
+                samples.short()
+            );
+        }
+    }
+    let load_at_end = load_average();
+    println!("load average at end: {load_at_end}\n\n{markdown}");
+    if let Some(path) = &args.markdown {
+        std::fs::write(path, &markdown)?;
+    }
+    if let Some(path) = &args.json {
+        let document = json!({
+            "backend": backend,
+            "organizations": args.organizations,
+            "max_depth": args.max_depth,
+            "fanout": args.fanout,
+            "network_id": seed.network_id.to_string(),
+            "machine": {
+                "cores": machine.cores,
+                "cpu": machine.cpu,
+                "memory_gib": machine.memory_gib,
+                "load_average_at_start": load_at_start,
+                "load_average_at_end": load_at_end,
+            },
+            "results": Value::Object(report_json),
+        });
+        std::fs::write(path, serde_json::to_string_pretty(&document)?)?;
+    }
+
+    drop(server);
+    drop(database);
+    Ok(())
+}
