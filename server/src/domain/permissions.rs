@@ -271,6 +271,32 @@ pub fn subtrees_with(grants: &[PlacedGrant], permission: Permission) -> Vec<Tree
     minimal
 }
 
+/// Over several networks: the subtrees where the grants give `permission`, narrowed to the
+/// subtree `within` when given (for listing what a principal may see).
+pub fn scopes_with<'a, N: Copy + PartialEq + 'a>(
+    grants_by_network: impl IntoIterator<Item = (N, &'a [PlacedGrant])>,
+    permission: Permission,
+    within: Option<&(N, TreePath)>,
+) -> Vec<(N, TreePath)> {
+    let mut scopes = Vec::new();
+    for (network, grants) in grants_by_network {
+        for path in subtrees_with(grants, permission) {
+            match within {
+                None => scopes.push((network, path)),
+                Some((only, inner)) if *only == network => {
+                    if path.contains(inner) {
+                        scopes.push((network, inner.clone()));
+                    } else if inner.contains(&path) {
+                        scopes.push((network, path));
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    scopes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,5 +327,31 @@ mod tests {
         ];
         let roots = subtrees_with(&grants, Permission::OrganizationRead);
         assert_eq!(roots, vec![a, TreePath::root(1).child(20)]);
+    }
+
+    #[test]
+    fn scopes_are_narrowed_to_a_subtree() {
+        let grant = |path: TreePath| PlacedGrant {
+            role: "EMPLOYEE".into(),
+            permissions: BuiltInRole::Employee.permissions(),
+            application: None,
+            organization_path: path,
+            organization_deletion: None,
+            organization_deleted: false,
+        };
+        let root = TreePath::root(1);
+        let inner = root.child(2);
+        let a = vec![grant(root.clone())];
+        let b = vec![grant(TreePath::root(7).child(8))];
+        let networks = [(1_u8, a.as_slice()), (2_u8, b.as_slice())];
+        let all = scopes_with(networks, Permission::OrganizationRead, None);
+        assert_eq!(all.len(), 2);
+        let narrowed = scopes_with(
+            networks,
+            Permission::OrganizationRead,
+            Some(&(1, inner.clone())),
+        );
+        assert_eq!(narrowed, vec![(1, inner)]);
+        assert!(scopes_with(networks, Permission::AuditRead, None).is_empty());
     }
 }

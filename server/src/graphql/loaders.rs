@@ -94,8 +94,16 @@ pub struct RequestGrants {
 
 impl RequestGrants {
     pub async fn in_network(&self, network: NetworkId) -> async_graphql::Result<&[PlacedGrant]> {
-        let all = self
-            .grants
+        Ok(self
+            .everywhere()
+            .await?
+            .get(&network)
+            .map_or(&[], Vec::as_slice))
+    }
+
+    /// All of them, by network.
+    pub async fn everywhere(&self) -> async_graphql::Result<&HashMap<NetworkId, Vec<PlacedGrant>>> {
+        self.grants
             .get_or_try_init(|| async {
                 let placed = self.services.placed_grants_everywhere(self.user).await?;
                 let mut by_network: HashMap<NetworkId, Vec<PlacedGrant>> = HashMap::new();
@@ -104,8 +112,7 @@ impl RequestGrants {
                 }
                 Ok::<_, async_graphql::Error>(by_network)
             })
-            .await?;
-        Ok(all.get(&network).map_or(&[], Vec::as_slice))
+            .await
     }
 }
 

@@ -103,6 +103,7 @@ impl Services {
         &self,
         principal: &Principal,
         id: ContractAccountId,
+        now: DateTime<Utc>,
     ) -> ApiResult<ContractAccountId> {
         let principal = principal.clone();
         self.store
@@ -121,7 +122,7 @@ impl Services {
                     before: Some(account_state(&account)),
                     after: None,
                 };
-                record_global(conn, &principal, change, Utc::now())?;
+                record_global(conn, &principal, change, now)?;
                 Ok(id)
             })
             .await

@@ -80,14 +80,7 @@ impl Services {
                     now,
                 );
                 organizations::insert(conn, std::slice::from_ref(&root))?;
-                grants::insert(
-                    conn,
-                    network,
-                    principal.user().id,
-                    BuiltInRole::OpsAdmin.as_str(),
-                    root.id,
-                    now,
-                )?;
+                make_administrator(conn, &principal, network, root.id, now)?;
                 record(
                     conn,
                     &principal,
@@ -143,14 +136,7 @@ impl Services {
                 organizations::insert(conn, std::slice::from_ref(&root))?;
                 organizations::set_parent(conn, network.id, old_root.id, root.id, now)?;
                 // Whoever may restructure the top of a network administers its new top.
-                grants::insert(
-                    conn,
-                    network.id,
-                    principal.user().id,
-                    BuiltInRole::OpsAdmin.as_str(),
-                    root.id,
-                    now,
-                )?;
+                make_administrator(conn, &principal, network.id, root.id, now)?;
                 record(
                     conn,
                     &principal,
@@ -324,14 +310,7 @@ impl Services {
                 }
                 let root = copies.into_iter().next().ok_or(ApiError::NotFound)?;
                 if parent.is_none() {
-                    grants::insert(
-                        conn,
-                        network,
-                        principal.user().id,
-                        BuiltInRole::OpsAdmin.as_str(),
-                        root.id,
-                        now,
-                    )?;
+                    make_administrator(conn, &principal, network, root.id, now)?;
                 }
                 record(
                     conn,
@@ -605,4 +584,23 @@ fn new_organization(
         purge_after: None,
         deletion_id: None,
     }
+}
+
+/// The creator of a network (or of its new top) becomes `OPS_ADMIN` there (SPEC §3).
+fn make_administrator(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    network: NetworkId,
+    organization: OrganizationId,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    grants::insert(
+        conn,
+        network,
+        principal.user().id,
+        BuiltInRole::OpsAdmin.as_str(),
+        organization,
+        now,
+    )?;
+    Ok(())
 }

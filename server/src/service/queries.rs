@@ -2,11 +2,10 @@
 //! Authorization of individual organizations happens in the resolvers (with request-scoped
 //! grant loaders); these functions take the scopes the caller was found to have.
 
-use crate::auth::Principal;
 use crate::domain::contract_account::ContractAccount;
 use crate::domain::ids::{ContractAccountId, NetworkId, OrganizationId, UserId};
 use crate::domain::organization::Organization;
-use crate::domain::permissions::{subtrees_with, Permission, PlacedGrant};
+use crate::domain::permissions::PlacedGrant;
 use crate::domain::tree_path::TreePath;
 use crate::domain::user::User;
 use crate::store::{contract_accounts, grants, organizations, users};
@@ -82,42 +81,6 @@ impl Services {
         self.store
             .read(move |conn| Ok::<_, ApiError>(grants::placed_for_user(conn, user, None)?))
             .await
-    }
-
-    /// The subtrees where the principal holds `permission`, narrowed to `within` if given.
-    pub async fn scopes_with(
-        &self,
-        principal: &Principal,
-        permission: Permission,
-        within: Option<(NetworkId, TreePath)>,
-    ) -> ApiResult<Vec<(NetworkId, TreePath)>> {
-        let user = principal.user().id;
-        let placed = self
-            .store
-            .read(move |conn| Ok::<_, ApiError>(grants::placed_for_user(conn, user, None)?))
-            .await?;
-        let mut by_network: std::collections::BTreeMap<NetworkId, Vec<PlacedGrant>> =
-            Default::default();
-        for (network, grant) in placed {
-            by_network.entry(network).or_default().push(grant);
-        }
-        let mut scopes = Vec::new();
-        for (network, grants) in by_network {
-            for path in subtrees_with(&grants, permission) {
-                match &within {
-                    None => scopes.push((network, path)),
-                    Some((only, inner)) if *only == network => {
-                        if path.contains(inner) {
-                            scopes.push((network, inner.clone()));
-                        } else if inner.contains(&path) {
-                            scopes.push((network, path));
-                        }
-                    }
-                    Some(_) => {}
-                }
-            }
-        }
-        Ok(scopes)
     }
 
     pub async fn descendants_page(

@@ -96,7 +96,7 @@ impl ContractAccountMutations {
         let principal = principal(ctx)?;
         let id: ContractAccountId = parse_id("id", &input.id)?;
         let deleted = services(ctx)?
-            .delete_contract_account(principal, id)
+            .delete_contract_account(principal, id, Utc::now())
             .await?;
         Ok(DeleteContractAccountPayload {
             deleted_contract_account_id: ID(deleted.to_string()),
