@@ -230,17 +230,13 @@ impl Loader<(NetworkId, OrganizationId)> for OwnSettingsLoader {
         &self,
         keys: &[(NetworkId, OrganizationId)],
     ) -> LoadResult<(NetworkId, OrganizationId), Vec<StoredSetting>> {
-        let mut found: HashMap<(NetworkId, OrganizationId), Vec<StoredSetting>> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
-        for (network, ids) in by_network(keys) {
-            for setting in self.0.own_settings(network, ids).await? {
-                found
-                    .entry((network, setting.organization_id))
-                    .or_default()
-                    .push(setting);
-            }
-        }
-        Ok(found)
+        let services = &self.0;
+        per_organization(
+            keys,
+            |setting: &StoredSetting| setting.organization_id,
+            |network, ids| services.own_settings(network, ids),
+        )
+        .await
     }
 }
 
@@ -255,18 +251,39 @@ impl Loader<(NetworkId, OrganizationId)> for OwnLocksLoader {
         &self,
         keys: &[(NetworkId, OrganizationId)],
     ) -> LoadResult<(NetworkId, OrganizationId), Vec<StoredLock>> {
-        let mut found: HashMap<(NetworkId, OrganizationId), Vec<StoredLock>> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
-        for (network, ids) in by_network(keys) {
-            for lock in self.0.own_setting_locks(network, ids).await? {
-                found
-                    .entry((network, lock.organization_id))
-                    .or_default()
-                    .push(lock);
-            }
-        }
-        Ok(found)
+        let services = &self.0;
+        per_organization(
+            keys,
+            |lock: &StoredLock| lock.organization_id,
+            |network, ids| services.own_setting_locks(network, ids),
+        )
+        .await
     }
+}
+
+/// The shared body of the "everything an organization holds" loaders: one fetch per network
+/// for a whole level of organizations, rows grouped back by their organization (every key
+/// answered, with an empty list when it holds nothing).
+async fn per_organization<T, Fetch, Fut>(
+    keys: &[(NetworkId, OrganizationId)],
+    organization_of: fn(&T) -> OrganizationId,
+    fetch: Fetch,
+) -> LoadResult<(NetworkId, OrganizationId), Vec<T>>
+where
+    Fetch: Fn(NetworkId, Vec<OrganizationId>) -> Fut,
+    Fut: std::future::Future<Output = crate::service::ApiResult<Vec<T>>>,
+{
+    let mut found: HashMap<(NetworkId, OrganizationId), Vec<T>> =
+        keys.iter().map(|k| (*k, Vec::new())).collect();
+    for (network, ids) in by_network(keys) {
+        for row in fetch(network, ids).await? {
+            found
+                .entry((network, organization_of(&row)))
+                .or_default()
+                .push(row);
+        }
+    }
+    Ok(found)
 }
 
 fn by_network(keys: &[(NetworkId, OrganizationId)]) -> HashMap<NetworkId, Vec<OrganizationId>> {
@@ -361,17 +378,13 @@ impl Loader<(NetworkId, OrganizationId)> for ApplicationsOfOrganizationLoader {
         &self,
         keys: &[(NetworkId, OrganizationId)],
     ) -> LoadResult<(NetworkId, OrganizationId), Self::Value> {
-        let mut found: HashMap<(NetworkId, OrganizationId), Self::Value> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
-        for (network, ids) in by_network(keys) {
-            for app in self.0.applications_of_organizations(network, ids).await? {
-                found
-                    .entry((network, app.organization_id))
-                    .or_default()
-                    .push(app);
-            }
-        }
-        Ok(found)
+        let services = &self.0;
+        per_organization(
+            keys,
+            |app: &crate::domain::application::Application| app.organization_id,
+            |network, ids| services.applications_of_organizations(network, ids),
+        )
+        .await
     }
 }
 
@@ -386,17 +399,13 @@ impl Loader<(NetworkId, OrganizationId)> for IntegrationsOfOrganizationLoader {
         &self,
         keys: &[(NetworkId, OrganizationId)],
     ) -> LoadResult<(NetworkId, OrganizationId), Self::Value> {
-        let mut found: HashMap<(NetworkId, OrganizationId), Self::Value> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
-        for (network, ids) in by_network(keys) {
-            for integration in self.0.integrations_of_organizations(network, ids).await? {
-                found
-                    .entry((network, integration.organization_id))
-                    .or_default()
-                    .push(integration);
-            }
-        }
-        Ok(found)
+        let services = &self.0;
+        per_organization(
+            keys,
+            |integration: &crate::domain::integration::Integration| integration.organization_id,
+            |network, ids| services.integrations_of_organizations(network, ids),
+        )
+        .await
     }
 }
 
