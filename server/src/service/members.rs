@@ -104,29 +104,19 @@ impl Services {
         status: MemberStatus,
         now: DateTime<Utc>,
     ) -> ApiResult<Member> {
-        let principal = principal.clone();
-        self.store
-            .write(move |conn| {
-                let (network, org) = locked_live(conn, organization)?;
-                require(conn, &principal, &org, Permission::MembersManage)?;
-                let mut member = members::find_for_user(conn, network, org.id, user)?
-                    .ok_or(ApiError::NotFound)?;
+        self.update_member(
+            principal,
+            organization,
+            user,
+            "updateMemberStatus",
+            now,
+            move |_, member| {
                 let before = json!({ "status": member.status.as_str() });
                 member.status = status;
-                member.updated_at = now;
-                members::update(conn, &member)?;
-                record(
-                    conn,
-                    &principal,
-                    Change::of("updateMemberStatus", &org)
-                        .target(member.id)
-                        .before(before)
-                        .after(json!({ "status": status.as_str() })),
-                    now,
-                )?;
-                Ok(member)
-            })
-            .await
+                Ok((before, json!({ "status": status.as_str() })))
+            },
+        )
+        .await
     }
 
     /// Links a member to one of the organization's calendar integrations (or unlinks).
@@ -138,31 +128,59 @@ impl Services {
         integration: Option<IntegrationId>,
         now: DateTime<Utc>,
     ) -> ApiResult<Member> {
+        self.update_member(principal, organization, user, "linkMemberCalendar", now, move |conn, member| {
+            if let Some(integration) = integration {
+                if !members::is_calendar_of(conn, member.network_id, member.organization_id, integration)? {
+                    return Err(ApiError::bad_input(
+                        "integrationId",
+                        "is not a calendar integration of the member's organization",
+                    ));
+                }
+            }
+            let state = |id: Option<IntegrationId>| json!({ "calendarIntegrationId": id.map(|i| i.to_string()) });
+            let before = state(member.calendar_integration_id);
+            member.calendar_integration_id = integration;
+            Ok((before, state(integration)))
+        })
+        .await
+    }
+
+    /// One change of a member, under `members:manage`: `change` edits the member and says
+    /// the audited state before and after.
+    async fn update_member<F>(
+        &self,
+        principal: &Principal,
+        organization: OrganizationId,
+        user: UserId,
+        action: &'static str,
+        now: DateTime<Utc>,
+        change: F,
+    ) -> ApiResult<Member>
+    where
+        F: FnOnce(
+                &mut DbConnection,
+                &mut Member,
+            ) -> ApiResult<(serde_json::Value, serde_json::Value)>
+            + Send
+            + 'static,
+    {
         let principal = principal.clone();
         self.store
             .write(move |conn| {
                 let (network, org) = locked_live(conn, organization)?;
                 require(conn, &principal, &org, Permission::MembersManage)?;
-                let mut member = members::find_for_user(conn, network, org.id, user)?.ok_or(ApiError::NotFound)?;
-                if let Some(integration) = integration {
-                    if !members::is_calendar_of(conn, network, org.id, integration)? {
-                        return Err(ApiError::bad_input(
-                            "integrationId",
-                            "is not a calendar integration of the member's organization",
-                        ));
-                    }
-                }
-                let before = json!({ "calendarIntegrationId": member.calendar_integration_id.map(|i| i.to_string()) });
-                member.calendar_integration_id = integration;
+                let mut member = members::find_for_user(conn, network, org.id, user)?
+                    .ok_or(ApiError::NotFound)?;
+                let (before, after) = change(conn, &mut member)?;
                 member.updated_at = now;
                 members::update(conn, &member)?;
                 record(
                     conn,
                     &principal,
-                    Change::of("linkMemberCalendar", &org)
+                    Change::of(action, &org)
                         .target(member.id)
                         .before(before)
-                        .after(json!({ "calendarIntegrationId": integration.map(|i| i.to_string()) })),
+                        .after(after),
                     now,
                 )?;
                 Ok(member)
