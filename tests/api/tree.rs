@@ -14,6 +14,7 @@ on_both_backends!(
     moves_carry_the_subtree_and_refuse_what_breaks_the_tree,
     sibling_names_are_unique_among_live_siblings,
     delete_and_restore_exactly_one_subtree,
+    children_pages_hold_deleted_children_when_asked,
     purge_removes_only_what_is_past_retention,
     copies_are_independent_of_their_template,
     contract_accounts_lifecycle,
@@ -297,6 +298,94 @@ fn sibling_names_are_unique_among_live_siblings(backend: Backend) {
     server.try_restore(&token, &f.paris).expect_code("CONFLICT");
     server.try_delete(&token, &new_paris).ok();
     server.try_restore(&token, &f.paris).ok();
+}
+
+/// Children pages of several parents in one request (one batched statement per level):
+/// deleted children only with `includeDeleted`, merged in name order with the live ones, a
+/// deleted and a live sibling of the same name ordered by id, cursors across both.
+fn children_pages_hold_deleted_children_when_asked(backend: Backend) {
+    let server = TestServer::start(backend);
+    let token = server.token("ada@example.com");
+    let f = build(&server, &token);
+    let athens = id(&server.add_sub(&token, &f.europe, "Athens"));
+    server.try_delete(&token, &athens).ok();
+    server.try_delete(&token, &f.paris).ok();
+    let new_paris = id(&server.add_sub(&token, &f.europe, "Paris"));
+    server.try_delete(&token, &f.americas).ok();
+
+    const PAGES: &str = "query($id: ID!, $deleted: Boolean!, $after: String) {
+        organization(id: $id) { children(first: 10, includeDeleted: $deleted) {
+            totalCount edges { node { id name deletedAt
+                children(first: 2, after: $after, includeDeleted: $deleted) {
+                    totalCount edges { node { id name deletedAt } }
+                    pageInfo { hasNextPage endCursor } } } } } } }";
+    let level = |deleted: bool, after: Option<&str>| {
+        let reply = server.gql(
+            Some(&token),
+            PAGES,
+            json!({ "id": f.hq, "deleted": deleted, "after": after }),
+        );
+        reply.ok()["organization"]["children"].clone()
+    };
+    let names = |connection: &serde_json::Value| -> Vec<(String, bool)> {
+        connection["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let node = &e["node"];
+                (
+                    node["name"].as_str().unwrap().to_owned(),
+                    node["deletedAt"].is_null(),
+                )
+            })
+            .collect()
+    };
+
+    // Live only: Americas is gone, Europe holds Berlin and the new Paris.
+    let live = level(false, None);
+    assert_eq!(live["totalCount"], 1);
+    assert_eq!(names(&live), [("Europe".to_owned(), true)]);
+    let europe = &live["edges"][0]["node"]["children"];
+    assert_eq!(europe["totalCount"], 2);
+    assert_eq!(
+        names(europe),
+        [("Berlin".to_owned(), true), ("Paris".to_owned(), true)]
+    );
+    assert_eq!(europe["pageInfo"]["hasNextPage"], false);
+
+    // With the deleted: two parents on the second level, each its own first page of 2.
+    let all = level(true, None);
+    assert_eq!(all["totalCount"], 2);
+    assert_eq!(
+        names(&all),
+        [("Americas".to_owned(), false), ("Europe".to_owned(), true)]
+    );
+    let americas = &all["edges"][0]["node"]["children"];
+    assert_eq!(americas["totalCount"], 0);
+    assert_eq!(names(americas), Vec::<(String, bool)>::new());
+    let europe = &all["edges"][1]["node"]["children"];
+    assert_eq!(europe["totalCount"], 4, "Athens, Berlin and both Paris");
+    assert_eq!(
+        names(europe),
+        [("Athens".to_owned(), false), ("Berlin".to_owned(), true)]
+    );
+    assert_eq!(europe["pageInfo"]["hasNextPage"], true);
+
+    // The next page: both Paris, the deleted and the live one, by id.
+    let cursor = europe["pageInfo"]["endCursor"].as_str().unwrap().to_owned();
+    let next = level(true, Some(&cursor));
+    let europe = &next["edges"][1]["node"]["children"];
+    let mut both = [f.paris.clone(), new_paris.clone()];
+    both.sort();
+    let ids: Vec<&str> = europe["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, both, "same name: ordered by id");
+    assert_eq!(europe["pageInfo"]["hasNextPage"], false);
 }
 
 fn delete_and_restore_exactly_one_subtree(backend: Backend) {
