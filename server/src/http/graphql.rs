@@ -258,18 +258,49 @@ async fn execute(
     } else {
         StatusCode::OK
     };
-    let mut bodies: Vec<serde_json::Value> = responses.iter().map(response_body).collect();
-    let body = match bodies.pop() {
-        Some(only) if single => only,
-        Some(last) => {
-            bodies.push(last);
-            serde_json::Value::Array(bodies)
-        }
-        None => serde_json::Value::Array(Vec::new()),
+    let bodies: Vec<ResponseBody<'_>> = responses.iter().map(ResponseBody::of).collect();
+    // Serialized straight from the executor's values: a response of 1,000 organizations
+    // holds some 30,000 of them, and a detour through `serde_json::Value` doubled the cost.
+    let json = match bodies.as_slice() {
+        [only] if single => serde_json::to_vec(only),
+        all => serde_json::to_vec(all),
     };
-    HttpResponse::build(status)
-        .content_type(content_type(format))
-        .json(body)
+    match json {
+        Ok(json) => HttpResponse::build(status)
+            .content_type(content_type(format))
+            .body(json),
+        Err(error) => {
+            tracing::error!(%error, "a GraphQL response could not be serialized");
+            reject(
+                format,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error",
+                "INTERNAL",
+            )
+        }
+    }
+}
+
+/// The JSON of one result: errors first (GraphQL spec §7.1); a request error has no `data`
+/// entry at all (§7.1.2).
+#[derive(serde::Serialize)]
+struct ResponseBody<'a> {
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [async_graphql::ServerError],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a Value>,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, Value>,
+}
+
+impl<'a> ResponseBody<'a> {
+    fn of(response: &'a async_graphql::Response) -> Self {
+        Self {
+            errors: &response.errors,
+            data: (!is_request_error(response)).then_some(&response.data),
+            extensions: &response.extensions,
+        }
+    }
 }
 
 /// An error raised before execution (syntax, validation, limits): no data at all. Execution
@@ -279,18 +310,6 @@ fn is_request_error(response: &async_graphql::Response) -> bool {
     response.data == Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty())
-}
-
-/// The JSON of one result; a request error has no `data` entry (GraphQL spec §7.1.2).
-fn response_body(response: &async_graphql::Response) -> serde_json::Value {
-    let mut body = serde_json::to_value(response)
-        .unwrap_or_else(|_| graphql_error_body("internal error", "INTERNAL"));
-    if is_request_error(response) {
-        if let Some(fields) = body.as_object_mut() {
-            fields.remove("data");
-        }
-    }
-    body
 }
 
 /// A GET request's parameters. async-graphql's parser reads the operation name from
