@@ -50,6 +50,13 @@ impl TreePath {
             .collect()
     }
 
+    /// [`Self::self_and_ancestors`] as slices of this path, without allocating.
+    pub fn self_and_ancestor_strs(&self) -> impl DoubleEndedIterator<Item = &str> + '_ {
+        self.0
+            .match_indices(SEPARATOR)
+            .map(|(end, _)| &self.0[..=end])
+    }
+
     /// Paths of the strict ancestors, root first.
     pub fn ancestors(&self) -> Vec<TreePath> {
         let mut all = self.self_and_ancestors();
@@ -91,6 +98,14 @@ impl TreePath {
         let trimmed = self.0.strip_suffix(SEPARATOR).unwrap_or(&self.0);
         let start = trimmed.rfind(SEPARATOR).map_or(0, |i| i + 1);
         &self.0[start..]
+    }
+}
+
+/// Lets maps keyed by paths be read with the `&str` slices of
+/// [`TreePath::self_and_ancestor_strs`] (hashing and equality are the string's).
+impl std::borrow::Borrow<str> for TreePath {
+    fn borrow(&self) -> &str {
+        &self.0
     }
 }
 

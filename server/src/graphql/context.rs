@@ -4,8 +4,9 @@
 use async_graphql::Context;
 
 use crate::auth::Principal;
+use crate::domain::ids::NetworkId;
 use crate::domain::organization::Organization;
-use crate::domain::permissions::{effective_permissions, Permission, PermissionSet};
+use crate::domain::permissions::{effective_permissions, Permission, PermissionSet, PlacedGrant};
 use crate::service::{ApiError, Services};
 
 use super::loaders::Loaders;
@@ -28,20 +29,35 @@ pub async fn permissions_at(
     ctx: &Context<'_>,
     org: &Organization,
 ) -> async_graphql::Result<PermissionSet> {
+    Ok(effective_permissions(
+        grants_in(ctx, org.network_id).await?,
+        org,
+    ))
+}
+
+/// The caller's grants in one network (read once per request, shared by every check).
+pub async fn grants_in<'a>(
+    ctx: &Context<'a>,
+    network: NetworkId,
+) -> async_graphql::Result<&'a [PlacedGrant]> {
     principal(ctx)?;
     let Some(grants) = &loaders(ctx)?.grants else {
         return Err(ApiError::Unauthenticated.into());
     };
-    let placed = grants.in_network(org.network_id).await?;
-    Ok(effective_permissions(placed, org))
+    grants.in_network(network).await
 }
 
 /// Whether the caller may see `org` at all: a deleted organization only shows to those who
 /// may manage (and so restore) it.
 pub async fn can_see(ctx: &Context<'_>, org: &Organization) -> async_graphql::Result<bool> {
-    let permissions = permissions_at(ctx, org).await?;
-    Ok(permissions.contains(Permission::OrganizationRead)
-        && (!org.is_deleted() || permissions.contains(Permission::OrganizationManage)))
+    Ok(sees(grants_in(ctx, org.network_id).await?, org))
+}
+
+/// [`can_see`] with the caller's grants in `org`'s network at hand.
+pub fn sees(placed: &[PlacedGrant], org: &Organization) -> bool {
+    let permissions = effective_permissions(placed, org);
+    permissions.contains(Permission::OrganizationRead)
+        && (!org.is_deleted() || permissions.contains(Permission::OrganizationManage))
 }
 
 /// `org` if the caller may see it, else `NOT_FOUND` (never a hint that it exists).

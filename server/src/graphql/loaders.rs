@@ -1,7 +1,8 @@
 //! Request-scoped DataLoaders: created per request, so nothing cached leaks between callers.
 //! Each turns the keys one resolver level asks for into one batched store call.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 
@@ -12,8 +13,9 @@ use crate::domain::permissions::PlacedGrant;
 use crate::domain::tree_path::TreePath;
 use crate::domain::user::User;
 use crate::service::queries::Listing;
+use crate::service::settings::ChainIndex;
 use crate::service::Services;
-use crate::store::settings::{ChainSettings, StoredLock, StoredSetting};
+use crate::store::settings::{StoredLock, StoredSetting};
 
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
 
@@ -295,18 +297,19 @@ fn by_network(keys: &[(NetworkId, OrganizationId)]) -> HashMap<NetworkId, Vec<Or
 }
 
 /// What the ancestor chain of the organization at a path defines and locks: for a whole
-/// level of organizations, the union of their chains in one pair of statements per network.
+/// level of organizations, the union of their chains in one pair of statements per network,
+/// parsed once and shared by every organization of the level.
 pub struct ChainSettingsLoader(pub Services);
 
 impl Loader<(NetworkId, TreePath)> for ChainSettingsLoader {
-    type Value = ChainSettings;
+    type Value = Arc<ChainIndex>;
     type Error = async_graphql::Error;
 
     async fn load(
         &self,
         keys: &[(NetworkId, TreePath)],
-    ) -> LoadResult<(NetworkId, TreePath), ChainSettings> {
-        let mut chains: HashMap<NetworkId, std::collections::BTreeSet<TreePath>> = HashMap::new();
+    ) -> LoadResult<(NetworkId, TreePath), Arc<ChainIndex>> {
+        let mut chains: HashMap<NetworkId, BTreeSet<TreePath>> = HashMap::new();
         for (network, path) in keys {
             chains
                 .entry(*network)
@@ -315,33 +318,13 @@ impl Loader<(NetworkId, TreePath)> for ChainSettingsLoader {
         }
         let mut found = HashMap::with_capacity(keys.len());
         for (network, paths) in chains {
-            let all = self
+            let stored = self
                 .0
                 .settings_on_paths(network, paths.into_iter().collect())
                 .await?;
-            for (key_network, target) in keys.iter().filter(|(n, _)| *n == network) {
-                let on_chain = |holder: &TreePath| holder.contains(target);
-                let chain = ChainSettings {
-                    definitions: all
-                        .definitions
-                        .iter()
-                        .filter(|(p, _)| on_chain(p))
-                        .cloned()
-                        .collect(),
-                    locks: all
-                        .locks
-                        .iter()
-                        .filter(|(p, _)| on_chain(p))
-                        .cloned()
-                        .collect(),
-                    holders: all
-                        .holders
-                        .iter()
-                        .filter(|(_, org)| on_chain(&org.path))
-                        .map(|(id, org)| (*id, org.clone()))
-                        .collect(),
-                };
-                found.insert((*key_network, target.clone()), chain);
+            let index = Arc::new(ChainIndex::new(stored)?);
+            for key in keys.iter().filter(|(n, _)| *n == network) {
+                found.insert(key.clone(), index.clone());
             }
         }
         Ok(found)

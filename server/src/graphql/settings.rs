@@ -1,6 +1,5 @@
 //! Settings types: own definitions, locks and effective values with provenance.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, Json, Object};
@@ -11,11 +10,11 @@ use crate::domain::ids::OrganizationId;
 use crate::domain::organization::Organization;
 use crate::domain::permissions::Permission;
 use crate::domain::settings::{Effective, MergeStrategy, SettingKey};
-use crate::service::settings::{effective_in_chain, keys_in};
+use crate::service::settings::ChainIndex;
 use crate::service::ApiError;
 use crate::store::settings::{StoredLock, StoredSetting};
 
-use super::context::{can_see, loaders, permissions_at};
+use super::context::{grants_in, loaders, permissions_at, sees};
 use super::organization::OrganizationNode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -79,9 +78,13 @@ impl SettingLockNode {
 /// The value a key takes at an organization, folded down from the root.
 pub struct EffectiveSettingNode {
     key: String,
-    effective: Effective<OrganizationId>,
-    /// The organizations of the chain that hold definitions or locks.
-    holders: Arc<HashMap<OrganizationId, Organization>>,
+    effective: Arc<Effective<OrganizationId>>,
+    /// The chain it was folded from (whose holders are the sources and the lock).
+    chain: Arc<ChainIndex>,
+    /// The sources the caller may see, nearest last.
+    visible_sources: Vec<OrganizationId>,
+    /// Whether the caller may see the locking organization.
+    lock_visible: bool,
 }
 
 #[Object(name = "EffectiveSetting")]
@@ -90,8 +93,8 @@ impl EffectiveSettingNode {
         &self.key
     }
 
-    async fn value(&self) -> Json<Value> {
-        Json(self.effective.value.clone())
+    async fn value(&self) -> Json<&Value> {
+        Json(&self.effective.value)
     }
 
     async fn strategy(&self) -> MergeStrategyGql {
@@ -100,16 +103,12 @@ impl EffectiveSettingNode {
 
     /// The organizations whose definitions made the value, nearest last (those the caller
     /// may see).
-    async fn sources(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrganizationNode>> {
-        let mut sources = Vec::with_capacity(self.effective.sources.len());
-        for id in &self.effective.sources {
-            if let Some(org) = self.holders.get(id) {
-                if can_see(ctx, org).await? {
-                    sources.push(OrganizationNode(org.clone()));
-                }
-            }
-        }
-        Ok(sources)
+    async fn sources(&self) -> Vec<OrganizationNode> {
+        self.visible_sources
+            .iter()
+            .filter_map(|id| self.chain.holder(*id))
+            .map(|org| OrganizationNode(org.clone()))
+            .collect()
     }
 
     /// Whether an organization on the chain locks this key.
@@ -118,17 +117,11 @@ impl EffectiveSettingNode {
     }
 
     /// The topmost organization locking this key, if the caller may see it.
-    async fn locked_by(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<OrganizationNode>> {
-        let Some(id) = self.effective.locked_by else {
-            return Ok(None);
-        };
-        match self.holders.get(&id) {
-            Some(org) if can_see(ctx, org).await? => Ok(Some(OrganizationNode(org.clone()))),
-            _ => Ok(None),
-        }
+    async fn locked_by(&self) -> Option<OrganizationNode> {
+        let id = self.effective.locked_by.filter(|_| self.lock_visible)?;
+        self.chain
+            .holder(id)
+            .map(|org| OrganizationNode(org.clone()))
     }
 }
 
@@ -211,21 +204,26 @@ pub async fn effective_settings(
         .unwrap_or_default();
     // Without `keys`: every key defined or locked on the chain.
     let keys: Vec<SettingKey> = requested.unwrap_or_else(|| {
-        keys_in(&chain)
-            .iter()
+        chain
+            .keys_at(&org.path)
+            .into_iter()
             .filter_map(|k| SettingKey::parse(k).ok())
             .collect()
     });
-    let mut effective = Vec::with_capacity(keys.len());
-    let holders = Arc::new(chain.holders.clone());
-    for key in keys {
-        if let Some(value) = effective_in_chain(&chain, &org.path, &key)? {
-            effective.push(EffectiveSettingNode {
+    // Who may be named as a source: decided here, once per holder, with the caller's grants.
+    let placed = grants_in(ctx, org.network_id).await?;
+    let visible = |id: &OrganizationId| chain.holder(*id).is_some_and(|o| sees(placed, o));
+    Ok(keys
+        .into_iter()
+        .filter_map(|key| {
+            let effective = chain.effective_at(&org.path, &key)?;
+            Some(EffectiveSettingNode {
                 key: key.as_str().to_owned(),
-                effective: value,
-                holders: holders.clone(),
-            });
-        }
-    }
-    Ok(effective)
+                visible_sources: effective.sources.iter().copied().filter(visible).collect(),
+                lock_visible: effective.locked_by.as_ref().is_some_and(visible),
+                effective,
+                chain: chain.clone(),
+            })
+        })
+        .collect())
 }

@@ -1,12 +1,14 @@
 //! Settings use cases: define, clear, lock and unlock keys; fold a chain into effective values.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::auth::Principal;
 use crate::domain::ids::{NetworkId, OrganizationId};
+use crate::domain::organization::Organization;
 use crate::domain::permissions::Permission;
 use crate::domain::settings::{
     effective_setting, validate_value, ChainLink, Definition, Effective, SettingKey,
@@ -185,59 +187,117 @@ fn refuse_below_lock(
     )))
 }
 
-/// The keys a chain defines or locks, sorted.
-pub fn keys_in(chain: &ChainSettings) -> BTreeSet<String> {
-    chain
-        .definitions
-        .iter()
-        .map(|(_, d)| d.key.clone())
-        .chain(chain.locks.iter().map(|(_, l)| l.key.clone()))
-        .collect()
+/// What the ancestor chains of a set of organizations hold, indexed by the path of the
+/// holding organization, with every stored value parsed once. One index serves a whole level
+/// of organizations (a DataLoader batch): each reads only its own chain's paths.
+///
+/// Folds are memoized per holder: the holders on an organization's chain are exactly those on
+/// the chain of its deepest holder, so organizations below the same deepest holder (1,000
+/// branches under one regional office) share every effective value, folded once.
+#[derive(Debug, Default)]
+pub struct ChainIndex {
+    held: HashMap<TreePath, HeldHere>,
+    holders: HashMap<OrganizationId, Organization>,
 }
 
-/// Folds the chain of the organization at `target` for one key.
-pub fn effective_in_chain(
-    chain: &ChainSettings,
-    target: &TreePath,
-    key: &SettingKey,
-) -> ApiResult<Option<Effective<OrganizationId>>> {
-    let mut links: Vec<(i32, ChainLink<OrganizationId>)> = Vec::new();
-    for path in target.self_and_ancestors() {
-        let definition = chain
-            .definitions
-            .iter()
-            .find(|(p, d)| *p == path && d.key == key.as_str())
-            .map(|(_, d)| d);
-        let lock = chain
-            .locks
-            .iter()
-            .find(|(p, l)| *p == path && l.key == key.as_str())
-            .map(|(_, l)| l);
-        let organization = match (definition, lock) {
-            (Some(d), _) => d.organization_id,
-            (None, Some(l)) => l.organization_id,
-            (None, None) => continue,
-        };
-        let definition = definition
-            .map(|d| {
-                serde_json::from_str(&d.value)
-                    .map(|value| Definition {
-                        value,
-                        inherit: d.inherit,
-                    })
-                    .map_err(|e| ApiError::Internal(Box::new(e)))
-            })
-            .transpose()?;
-        links.push((
-            path.depth(),
-            ChainLink {
+/// What one organization of a chain defines and locks.
+#[derive(Debug)]
+struct HeldHere {
+    organization: OrganizationId,
+    definitions: BTreeMap<String, Definition>,
+    locks: BTreeSet<String>,
+    /// Effective values on the chain ending here, by key, folded when first asked for.
+    folded: Mutex<HashMap<String, Option<Arc<Effective<OrganizationId>>>>>,
+}
+
+impl ChainIndex {
+    /// Parses what the store read (JSON written by `set_setting`, validated then).
+    pub fn new(chain: ChainSettings) -> ApiResult<Self> {
+        fn here(
+            held: &mut HashMap<TreePath, HeldHere>,
+            path: TreePath,
+            organization: OrganizationId,
+        ) -> &mut HeldHere {
+            held.entry(path).or_insert_with(|| HeldHere {
                 organization,
-                definition,
-                locked: lock.is_some(),
-            },
-        ));
+                definitions: BTreeMap::new(),
+                locks: BTreeSet::new(),
+                folded: Mutex::default(),
+            })
+        }
+        let mut held: HashMap<TreePath, HeldHere> = HashMap::new();
+        for (path, stored) in chain.definitions {
+            let value =
+                serde_json::from_str(&stored.value).map_err(|e| ApiError::Internal(Box::new(e)))?;
+            here(&mut held, path, stored.organization_id)
+                .definitions
+                .insert(
+                    stored.key,
+                    Definition {
+                        value,
+                        inherit: stored.inherit,
+                    },
+                );
+        }
+        for (path, lock) in chain.locks {
+            here(&mut held, path, lock.organization_id)
+                .locks
+                .insert(lock.key);
+        }
+        Ok(Self {
+            held,
+            holders: chain.holders,
+        })
     }
-    links.sort_by_key(|(depth, _)| *depth);
-    let links: Vec<_> = links.into_iter().map(|(_, link)| link).collect();
-    Ok(effective_setting(key, &links))
+
+    /// An organization holding definitions or locks on the indexed chains.
+    pub fn holder(&self, id: OrganizationId) -> Option<&Organization> {
+        self.holders.get(&id)
+    }
+
+    /// The keys defined or locked on the chain of the organization at `target`, sorted.
+    pub fn keys_at(&self, target: &TreePath) -> BTreeSet<&str> {
+        let mut keys = BTreeSet::new();
+        for here in target
+            .self_and_ancestor_strs()
+            .filter_map(|path| self.held.get(path))
+        {
+            keys.extend(here.definitions.keys().map(String::as_str));
+            keys.extend(here.locks.iter().map(String::as_str));
+        }
+        keys
+    }
+
+    /// The effective value of `key` at the organization at `target`.
+    pub fn effective_at(
+        &self,
+        target: &TreePath,
+        key: &SettingKey,
+    ) -> Option<Arc<Effective<OrganizationId>>> {
+        let deepest = target
+            .self_and_ancestor_strs()
+            .rev()
+            .find(|path| self.held.contains_key(*path))?;
+        let (deepest_path, here) = self.held.get_key_value(deepest)?;
+        let mut folded = here.folded.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(done) = folded.get(key.as_str()) {
+            return done.clone();
+        }
+        let links: Vec<ChainLink<OrganizationId>> = deepest_path
+            .self_and_ancestor_strs()
+            .filter_map(|path| self.held.get(path))
+            .filter_map(|here| {
+                let definition = here.definitions.get(key.as_str()).cloned();
+                let locked = here.locks.contains(key.as_str());
+                (definition.is_some() || locked).then_some(ChainLink {
+                    organization: here.organization,
+                    definition,
+                    locked,
+                })
+            })
+            .collect();
+        let effective = effective_setting(key, &links).map(Arc::new);
+        folded.insert(key.as_str().to_owned(), effective.clone());
+        effective
+    }
 }
