@@ -15,6 +15,7 @@ on_both_backends!(
     scheduling_coordinator_acts_on_behalf_across_calendar_hosts,
     members_roles_and_grants_lifecycle,
     visibility_and_can_match_an_independent_model,
+    check_permissions_answers_like_can_and_refuses_bad_checks,
 );
 
 fn grant(
@@ -561,6 +562,22 @@ fn visibility_and_can_match_an_independent_model(backend: Backend) {
         }
         query.push_str(" }");
         let reply = server.gql(Some(&token), &query, json!({}));
+        // The same checks again as one `checkPermissions` list, answered in order.
+        let checks: Vec<Value> = orgs
+            .iter()
+            .flat_map(|org| {
+                permissions
+                    .iter()
+                    .map(move |p| json!({ "organizationId": org, "permission": p }))
+            })
+            .collect();
+        let bulk = server.gql(
+            Some(&token),
+            "query($checks: [PermissionCheckInput!]!) { checkPermissions(checks: $checks) { organizationId permission allowed } }",
+            json!({ "checks": checks }),
+        );
+        let answers = bulk.ok()["checkPermissions"].as_array().unwrap().clone();
+        assert_eq!(answers.len(), checks.len());
         for (o, org) in orgs.iter().enumerate() {
             let want = expected(user, org);
             for (p, permission) in permissions.iter().enumerate() {
@@ -569,6 +586,14 @@ fn visibility_and_can_match_an_independent_model(backend: Backend) {
                     got,
                     Some(want.contains(permission)),
                     "{user} {permission} on {org}"
+                );
+                let answer = &answers[o * permissions.len() + p];
+                assert_eq!(answer["organizationId"], org.as_str());
+                assert_eq!(answer["permission"], *permission);
+                assert_eq!(
+                    answer["allowed"].as_bool(),
+                    Some(want.contains(permission)),
+                    "checkPermissions: {user} {permission} on {org}"
                 );
                 checked += 1;
             }
@@ -591,4 +616,81 @@ fn visibility_and_can_match_an_independent_model(backend: Backend) {
     }
     assert_eq!(checked, users.len() * orgs.len() * permissions.len());
     let _: Value = json!(checked);
+}
+
+/// `checkPermissions`: answers like `can` (unknown and deleted organizations are false), and a
+/// malformed check, or too many, fail the field with a code naming the check.
+fn check_permissions_answers_like_can_and_refuses_bad_checks(backend: Backend) {
+    let server = TestServer::start(backend);
+    let owner = server.token("owner@x.example");
+    let hq = id(&server.add_organization(&owner, "HQ"));
+    let branch = id(&server.add_sub(&owner, &hq, "Branch"));
+    let gone = id(&server.add_sub(&owner, &hq, "Gone"));
+    server.try_delete(&owner, &gone).ok();
+    let unknown = "00000000-0000-4000-8000-000000000000";
+    const CHECKS: &str = "query($checks: [PermissionCheckInput!]!) { checkPermissions(checks: $checks) { organizationId permission applicationId allowed } }";
+    let ask =
+        |token: &str, checks: Value| server.gql(Some(token), CHECKS, json!({ "checks": checks }));
+
+    let reply = ask(
+        &owner,
+        json!([
+            { "organizationId": branch, "permission": "settings:manage" },
+            { "organizationId": unknown, "permission": "settings:manage" },
+            { "organizationId": gone, "permission": "organization:read" },
+            { "organizationId": hq, "permission": "audit:read" },
+        ]),
+    );
+    let allowed: Vec<bool> = reply.ok()["checkPermissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["allowed"].as_bool().unwrap())
+        .collect();
+    assert_eq!(allowed, [true, false, false, true]);
+    assert_eq!(reply.ok()["checkPermissions"][1]["organizationId"], unknown);
+    assert!(reply.ok()["checkPermissions"][0]["applicationId"].is_null());
+
+    // Someone else, granted nothing: every answer is false, hidden or not.
+    let stranger = server.token("stranger@x.example");
+    let reply = ask(
+        &stranger,
+        json!([{ "organizationId": branch, "permission": "organization:read" }]),
+    );
+    assert_eq!(reply.ok()["checkPermissions"][0]["allowed"], false);
+    assert!(!can(&server, &stranger, &branch, "organization:read"));
+
+    // Bad checks fail the whole field, naming the check.
+    let reply = ask(
+        &owner,
+        json!([
+            { "organizationId": branch, "permission": "settings:manage" },
+            { "organizationId": "not-an-id", "permission": "settings:manage" },
+        ]),
+    );
+    assert_eq!(reply.code(), Some("BAD_USER_INPUT"));
+    assert!(
+        reply.message().contains("checks[1].organizationId"),
+        "{}",
+        reply.message()
+    );
+    let reply = ask(
+        &owner,
+        json!([{ "organizationId": branch, "permission": "settings:fly" }]),
+    );
+    assert_eq!(reply.code(), Some("BAD_USER_INPUT"));
+    assert!(
+        reply.message().contains("checks[0].permission"),
+        "{}",
+        reply.message()
+    );
+    let too_many: Vec<Value> = (0..1_001)
+        .map(|_| json!({ "organizationId": branch, "permission": "settings:manage" }))
+        .collect();
+    assert_eq!(ask(&owner, json!(too_many)).code(), Some("LIMIT_EXCEEDED"));
+    // Without a token: refused like every query.
+    assert_eq!(
+        server.gql(None, CHECKS, json!({ "checks": [] })).code(),
+        Some("UNAUTHENTICATED")
+    );
 }

@@ -1,22 +1,19 @@
-//! Members, roles, grants, the audit log and `can`: the access-control side of the schema.
+//! Members, roles, grants and the audit log: the access-control side of the schema (the
+//! permission checks are in `permission_checks`).
 
 use async_graphql::{ComplexObject, Context, Enum, Json, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::domain::audit::AuditEvent;
-use crate::domain::ids::{ApplicationId, AuditEventId, MemberId, OrganizationId};
+use crate::domain::ids::{AuditEventId, MemberId, OrganizationId};
 use crate::domain::members::{CustomRole, Grant, Member, MemberStatus, OnboardingSource};
 use crate::domain::organization::Organization;
-use crate::domain::permissions::{
-    effective_permissions, effective_permissions_on_application, BuiltInRole, Permission,
-    PermissionSet,
-};
+use crate::domain::permissions::{BuiltInRole, Permission, PermissionSet};
 use crate::service::ApiError;
 use crate::store::members::MemberListing;
 
-use super::context::{can_see, loaders, permissions_at, principal, services, visible};
-use super::error::parse_id;
+use super::context::{can_see, loaders, permissions_at, principal, services};
 use super::organization::OrganizationNode;
 use super::pagination::{decode_cursor, encode_cursor, page_info, page_size, split_page, PageInfo};
 use super::user::UserNode;
@@ -520,44 +517,5 @@ impl AccessQueries {
     /// The signed-in user, their memberships, and (through `organizations`) what they may see.
     async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<ViewerNode> {
         Ok(ViewerNode(principal(ctx)?.user().clone()))
-    }
-
-    /// Whether the caller holds `permission` on the organization (on one of its applications
-    /// when `applicationId` is given). False for organizations the caller can't see.
-    async fn can(
-        &self,
-        ctx: &Context<'_>,
-        organization_id: ID,
-        permission: String,
-        application_id: Option<ID>,
-    ) -> async_graphql::Result<bool> {
-        principal(ctx)?;
-        let permission = Permission::parse(&permission)
-            .ok_or_else(|| ApiError::bad_input("permission", "is not a known permission"))?;
-        let id: OrganizationId = parse_id("organizationId", &organization_id)?;
-        let application: Option<ApplicationId> = application_id
-            .as_ref()
-            .map(|a| parse_id("applicationId", a))
-            .transpose()?;
-        let Some(org) = loaders(ctx)?
-            .organizations
-            .load_one(id)
-            .await?
-            .filter(|o| !o.is_deleted())
-        else {
-            return Ok(false);
-        };
-        let Ok(org) = visible(ctx, Some(org)).await else {
-            return Ok(false);
-        };
-        let Some(grants) = &loaders(ctx)?.grants else {
-            return Err(ApiError::Unauthenticated.into());
-        };
-        let placed = grants.in_network(org.network_id).await?;
-        let set = match application {
-            Some(app) => effective_permissions_on_application(placed, &org, app),
-            None => effective_permissions(placed, &org),
-        };
-        Ok(set.contains(permission))
     }
 }

@@ -11,6 +11,7 @@ pub mod loaders;
 pub mod mutation;
 pub mod organization;
 pub mod pagination;
+pub mod permission_checks;
 pub mod query;
 pub mod settings;
 pub mod user;
@@ -27,6 +28,7 @@ use crate::service::Services;
 pub struct QueryRoot(
     query::OrganizationQueries,
     access::AccessQueries,
+    permission_checks::PermissionQueries,
     application::ApplicationQueries,
 );
 
