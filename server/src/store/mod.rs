@@ -104,10 +104,14 @@ struct SqlitePragmas;
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
         // WAL lets readers run beside the writer; synchronous=FULL makes an acknowledged
-        // commit durable even across power loss, not only a killed process.
+        // commit durable even across power loss, not only a killed process. mmap: every
+        // connection reads the file through the one OS page cache instead of copying pages
+        // into its own cache with a read() each (loading 1,000 organizations by id touches
+        // ~1,000 scattered pages of a 1 GB file; see BENCHMARKS.md); SQLite caps it at 2 GB.
         conn.batch_execute(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-             PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536;",
+             PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536; \
+             PRAGMA mmap_size = 2147418112;",
         )
         .map_err(diesel::r2d2::Error::QueryError)
     }
