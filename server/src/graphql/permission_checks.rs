@@ -72,10 +72,20 @@ impl Check {
 /// deleted, or that the caller can't see (no different from one they hold nothing on).
 async fn answer(ctx: &Context<'_>, checks: &[Check]) -> async_graphql::Result<Vec<bool>> {
     principal(ctx)?;
-    let organizations = loaders(ctx)?
-        .organizations
-        .load_many(checks.iter().map(|c| c.organization))
-        .await?;
+    let loaders = loaders(ctx)?;
+    let Some(grants) = &loaders.grants else {
+        return Err(ApiError::Unauthenticated.into());
+    };
+    // The organizations and the caller's grants are independent reads: side by side, a
+    // single check waits for one round trip to the database instead of two.
+    let (organizations, everywhere) = futures_util::future::join(
+        loaders
+            .organizations
+            .load_many(checks.iter().map(|c| c.organization)),
+        grants.everywhere(),
+    )
+    .await;
+    let (organizations, _) = (organizations?, everywhere?);
     let mut answers = Vec::with_capacity(checks.len());
     for check in checks {
         let allowed = match organizations.get(&check.organization) {
