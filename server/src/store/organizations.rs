@@ -27,8 +27,8 @@ pub fn networks_of(
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT id, network_id FROM organization_networks WHERE id IN ({})",
-        json_text_list(conn, "$1")
+        "SELECT id, network_id FROM organization_networks WHERE {}",
+        in_json_list(conn, "id", "$1")
     );
     let rows: Vec<Route> = diesel::sql_query(numbered_parameters(conn, sql))
         .bind::<Text, _>(json_list(ids))
@@ -82,10 +82,10 @@ pub fn in_network(
         return Ok(Vec::new());
     }
     // The ids as one JSON parameter: the same statement text for 1 id or 1,000 (see
-    // `json_text_list`).
+    // `in_json_list`).
     let sql = format!(
-        "SELECT * FROM organizations WHERE network_id = $1 AND id IN ({})",
-        json_text_list(conn, "$2")
+        "SELECT * FROM organizations WHERE network_id = $1 AND {}",
+        in_json_list(conn, "id", "$2")
     );
     let rows: Vec<OrganizationRow> = diesel::sql_query(numbered_parameters(conn, sql))
         .bind::<Text, _>(network.to_string())
@@ -630,8 +630,8 @@ pub fn count_children_of(
     let arm = |deleted: &str| {
         format!(
             "SELECT parent_id FROM organizations WHERE network_id = $1 \
-             AND parent_id IN ({}) AND deleted_at {deleted}",
-            json_text_list(conn, "$2")
+             AND {} AND deleted_at {deleted}",
+            in_json_list(conn, "parent_id", "$2")
         )
     };
     let children = if include_deleted {
@@ -658,6 +658,21 @@ fn json_text_list(conn: &DbConnection, parameter: &str) -> String {
     match conn {
         DbConnection::Pg(_) => format!("SELECT jsonb_array_elements_text({parameter}::jsonb)"),
         DbConnection::Sqlite(_) => format!("SELECT value FROM json_each({parameter})"),
+    }
+}
+
+/// `column` is one of the strings of the JSON array bound at `parameter` (see
+/// [`json_text_list`]). On PostgreSQL as `= ANY (ARRAY(…))`: the array is an init plan, and
+/// the lookup an index scan planned in 0.1 ms, where `IN (SELECT …)` became a semi-join
+/// planned in 0.5 ms even for one id.
+fn in_json_list(conn: &DbConnection, column: &str, parameter: &str) -> String {
+    match conn {
+        DbConnection::Pg(_) => {
+            format!("{column} = ANY (ARRAY(SELECT jsonb_array_elements_text({parameter}::jsonb)))")
+        }
+        DbConnection::Sqlite(_) => {
+            format!("{column} IN (SELECT value FROM json_each({parameter}))")
+        }
     }
 }
 
