@@ -596,8 +596,13 @@ fn main() -> BenchResult<()> {
                 limit: 1_000,
             };
             for _ in 0..3 {
-                let below =
-                    orgs::children_pages(&mut conn, seed.network_id, &others, None, &listing)?;
+                let below = orgraph::store::children::children_pages(
+                    &mut conn,
+                    seed.network_id,
+                    &others,
+                    None,
+                    &listing,
+                )?;
                 if below.is_empty() {
                     break;
                 }

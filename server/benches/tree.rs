@@ -165,7 +165,7 @@ fn children(
         include_deleted: false,
         limit: 1_000,
     };
-    Ok(orgs::children_pages(
+    Ok(orgraph::store::children::children_pages(
         conn,
         network,
         &[parent],

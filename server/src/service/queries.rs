@@ -8,7 +8,7 @@ use crate::domain::organization::Organization;
 use crate::domain::permissions::PlacedGrant;
 use crate::domain::tree_path::TreePath;
 use crate::domain::user::User;
-use crate::store::{contract_accounts, grants, organizations, users};
+use crate::store::{children, contract_accounts, grants, organizations, users};
 
 use super::error::{ApiError, ApiResult};
 use super::Services;
@@ -137,11 +137,9 @@ impl Services {
                         network,
                         parent,
                         include_deleted,
-                    } => {
-                        organizations::count_children_of(conn, network, &[parent], include_deleted)?
-                            .first()
-                            .map_or(0, |(_, n)| *n)
-                    }
+                    } => children::count_children_of(conn, network, &[parent], include_deleted)?
+                        .first()
+                        .map_or(0, |(_, n)| *n),
                     CountQuery::Descendants {
                         network,
                         root,
@@ -201,7 +199,7 @@ impl Services {
     ) -> ApiResult<Vec<Organization>> {
         self.store
             .read(move |conn| {
-                Ok::<_, ApiError>(organizations::children_pages(
+                Ok::<_, ApiError>(children::children_pages(
                     conn, network, &parents, after, &listing,
                 )?)
             })
@@ -216,7 +214,7 @@ impl Services {
     ) -> ApiResult<Vec<(OrganizationId, i64)>> {
         self.store
             .read(move |conn| {
-                Ok::<_, ApiError>(organizations::count_children_of(
+                Ok::<_, ApiError>(children::count_children_of(
                     conn,
                     network,
                     &parents,

@@ -6,6 +6,7 @@
 
 pub mod applications;
 pub mod audit;
+pub mod children;
 pub mod contract_accounts;
 mod database_url;
 pub mod grants;
@@ -18,6 +19,7 @@ pub mod organizations;
 pub mod roles;
 pub mod schema;
 pub mod settings;
+mod sql_lists;
 pub mod users;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
