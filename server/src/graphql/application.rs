@@ -14,7 +14,7 @@ use crate::domain::organization::Organization;
 use crate::service::applications::scope_names;
 use crate::service::ApiError;
 
-use super::context::{can_see, loaders, principal};
+use super::context::{can_see, grants_in, loaders, principal};
 use super::error::parse_id;
 use super::organization::OrganizationNode;
 
@@ -141,10 +141,7 @@ async fn access(
     holder: &Organization,
     application: ApplicationId,
 ) -> async_graphql::Result<ApplicationAccess> {
-    let Some(grants) = &loaders(ctx)?.grants else {
-        return Err(ApiError::Unauthenticated.into());
-    };
-    let placed = grants.in_network(holder.network_id).await?;
+    let placed = grants_in(ctx, holder.network_id).await?;
     Ok(access_to_application(placed, holder, application))
 }
 

@@ -9,7 +9,7 @@ use crate::domain::organization::Organization;
 use crate::domain::permissions::{effective_permissions, Permission, PermissionSet, PlacedGrant};
 use crate::service::{ApiError, Services};
 
-use super::loaders::Loaders;
+use super::loaders::{Loaders, RequestGrants};
 
 pub fn principal<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Principal> {
     ctx.data_opt::<Principal>()
@@ -35,16 +35,21 @@ pub async fn permissions_at(
     ))
 }
 
-/// The caller's grants in one network (read once per request, shared by every check).
+/// The signed-in caller's grants, read once per request and shared by every check.
+pub fn request_grants<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a RequestGrants> {
+    principal(ctx)?;
+    loaders(ctx)?
+        .grants
+        .as_ref()
+        .ok_or_else(|| ApiError::Unauthenticated.into())
+}
+
+/// The caller's grants in one network.
 pub async fn grants_in<'a>(
     ctx: &Context<'a>,
     network: NetworkId,
 ) -> async_graphql::Result<&'a [PlacedGrant]> {
-    principal(ctx)?;
-    let Some(grants) = &loaders(ctx)?.grants else {
-        return Err(ApiError::Unauthenticated.into());
-    };
-    grants.in_network(network).await
+    request_grants(ctx)?.in_network(network).await
 }
 
 /// Whether the caller may see `org` at all: a deleted organization only shows to those who

@@ -11,7 +11,7 @@ use crate::domain::permissions::{
 };
 use crate::service::ApiError;
 
-use super::context::{grants_in, loaders, principal, sees};
+use super::context::{grants_in, loaders, request_grants, sees};
 use super::error::parse_id;
 
 /// Most checks one `checkPermissions` field answers.
@@ -71,21 +71,18 @@ impl Check {
 /// The answers to `checks`, in order: false for an organization that doesn't exist, is
 /// deleted, or that the caller can't see (no different from one they hold nothing on).
 async fn answer(ctx: &Context<'_>, checks: &[Check]) -> async_graphql::Result<Vec<bool>> {
-    principal(ctx)?;
-    let loaders = loaders(ctx)?;
-    let Some(grants) = &loaders.grants else {
-        return Err(ApiError::Unauthenticated.into());
-    };
+    let grants = request_grants(ctx)?;
     // The organizations and the caller's grants are independent reads: side by side, a
     // single check waits for one round trip to the database instead of two.
     let (organizations, everywhere) = futures_util::future::join(
-        loaders
+        loaders(ctx)?
             .organizations
             .load_many(checks.iter().map(|c| c.organization)),
         grants.everywhere(),
     )
     .await;
-    let (organizations, _) = (organizations?, everywhere?);
+    everywhere?;
+    let organizations = organizations?;
     let mut answers = Vec::with_capacity(checks.len());
     for check in checks {
         let allowed = match organizations.get(&check.organization) {

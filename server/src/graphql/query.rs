@@ -9,7 +9,7 @@ use crate::service::contract_accounts::ensure_owned;
 use crate::service::queries::{CountQuery, Search};
 use crate::service::ApiError;
 
-use super::context::{loaders, principal, services, visible};
+use super::context::{loaders, principal, request_grants, services, visible};
 use super::contract_account::{ContractAccountConnection, ContractAccountNode};
 use super::error::parse_id;
 use super::organization::{name_cursor_after, OrganizationConnection, OrganizationNode};
@@ -97,10 +97,7 @@ impl OrganizationQueries {
             Permission::OrganizationRead
         };
         let services = services(ctx)?;
-        let Some(grants) = &loaders(ctx)?.grants else {
-            return Err(ApiError::Unauthenticated.into());
-        };
-        let by_network = grants.everywhere().await?;
+        let by_network = request_grants(ctx)?.everywhere().await?;
         let mut scopes = scopes_with(
             by_network.iter().map(|(n, g)| (*n, g.as_slice())),
             permission,
