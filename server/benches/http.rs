@@ -16,7 +16,7 @@
 
 mod support;
 
-use support::{load_average, BackendArg, BenchResult, FreshDatabase, Machine, Samples};
+use support::{load_average, read_flags, BackendArg, BenchResult, FreshDatabase, Machine, Samples};
 
 use std::fmt::Write as _;
 use std::net::TcpListener;
@@ -91,50 +91,33 @@ impl Args {
             markdown: None,
             keep: false,
         };
-        let mut raw = std::env::args().skip(1);
-        while let Some(flag) = raw.next() {
-            // `cargo bench` passes `--bench` to every bench binary.
-            if flag == "--bench" {
-                continue;
-            }
-            if flag == "--keep" {
-                args.keep = true;
-                continue;
-            }
-            if flag == "--no-breakdown" {
-                args.breakdown = false;
-                continue;
-            }
-            if flag == "--help" || flag == "-h" {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
-            let value = raw
-                .next()
-                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
-            match flag.as_str() {
-                "--backend" => {
-                    args.backend = match value.as_str() {
-                        "sqlite" => BackendArg::Sqlite,
-                        "postgres" | "postgresql" | "pg" => BackendArg::Postgres,
-                        other => return Err(format!("unknown backend {other}\n{USAGE}").into()),
-                    }
+        let mut switched: Vec<String> = Vec::new();
+        read_flags(
+            USAGE,
+            &["--keep", "--no-breakdown"],
+            |flag| switched.push(flag.to_owned()),
+            |flag, value| {
+                match flag {
+                    "--backend" => args.backend = BackendArg::parse(&value, USAGE)?,
+                    "--organizations" => args.organizations = value.replace('_', "").parse()?,
+                    "--max-depth" => args.max_depth = value.parse()?,
+                    "--fanout" => args.fanout = value.parse()?,
+                    "--iterations" => args.iterations = value.replace('_', "").parse()?,
+                    "--batch-iterations" => args.batch_iterations = value.parse()?,
+                    "--members" => args.members = value.replace('_', "").parse()?,
+                    "--other-members" => args.other_members = value.replace('_', "").parse()?,
+                    "--member-walks" => args.member_walks = value.parse()?,
+                    "--workers" => args.workers = Some(value.parse()?),
+                    "--server" => args.server = Some(PathBuf::from(value)),
+                    "--json" => args.json = Some(PathBuf::from(value)),
+                    "--markdown" => args.markdown = Some(PathBuf::from(value)),
+                    other => return Err(format!("unknown argument {other}\n{USAGE}").into()),
                 }
-                "--organizations" => args.organizations = value.replace('_', "").parse()?,
-                "--max-depth" => args.max_depth = value.parse()?,
-                "--fanout" => args.fanout = value.parse()?,
-                "--iterations" => args.iterations = value.replace('_', "").parse()?,
-                "--batch-iterations" => args.batch_iterations = value.parse()?,
-                "--members" => args.members = value.replace('_', "").parse()?,
-                "--other-members" => args.other_members = value.replace('_', "").parse()?,
-                "--member-walks" => args.member_walks = value.parse()?,
-                "--workers" => args.workers = Some(value.parse()?),
-                "--server" => args.server = Some(PathBuf::from(value)),
-                "--json" => args.json = Some(PathBuf::from(value)),
-                "--markdown" => args.markdown = Some(PathBuf::from(value)),
-                other => return Err(format!("unknown argument {other}\n{USAGE}").into()),
-            }
-        }
+                Ok(())
+            },
+        )?;
+        args.keep = switched.iter().any(|s| s == "--keep");
+        args.breakdown = !switched.iter().any(|s| s == "--no-breakdown");
         Ok(args)
     }
 }

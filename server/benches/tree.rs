@@ -14,7 +14,9 @@
 
 mod support;
 
-use support::{human, load_average, BackendArg, BenchResult, FreshDatabase, Machine, Samples};
+use support::{
+    human, load_average, read_flags, BackendArg, BenchResult, FreshDatabase, Machine, Samples,
+};
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -65,42 +67,28 @@ impl Args {
             markdown: None,
             keep: false,
         };
-        let mut raw = std::env::args().skip(1);
-        while let Some(flag) = raw.next() {
-            // `cargo bench` passes `--bench` to every bench binary.
-            if flag == "--bench" {
-                continue;
-            }
-            if flag == "--keep" {
-                args.keep = true;
-                continue;
-            }
-            if flag == "--help" || flag == "-h" {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
-            let value = raw
-                .next()
-                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
-            match flag.as_str() {
-                "--backend" => {
-                    args.backend = match value.as_str() {
-                        "sqlite" => BackendArg::Sqlite,
-                        "postgres" | "postgresql" | "pg" => BackendArg::Postgres,
-                        other => return Err(format!("unknown backend {other}\n{USAGE}").into()),
-                    }
+        let mut switched: Vec<String> = Vec::new();
+        read_flags(
+            USAGE,
+            &["--keep"],
+            |flag| switched.push(flag.to_owned()),
+            |flag, value| {
+                match flag {
+                    "--backend" => args.backend = BackendArg::parse(&value, USAGE)?,
+                    "--organizations" => args.organizations = value.replace('_', "").parse()?,
+                    "--max-depth" => args.max_depth = value.parse()?,
+                    "--fanout" => args.fanout = value.parse()?,
+                    "--ancestor-iterations" => args.ancestor_iterations = value.parse()?,
+                    "--subtree-iterations" => args.subtree_iterations = value.parse()?,
+                    "--moves" => args.moves = value.parse()?,
+                    "--json" => args.json = Some(PathBuf::from(value)),
+                    "--markdown" => args.markdown = Some(PathBuf::from(value)),
+                    other => return Err(format!("unknown argument {other}\n{USAGE}").into()),
                 }
-                "--organizations" => args.organizations = value.replace('_', "").parse()?,
-                "--max-depth" => args.max_depth = value.parse()?,
-                "--fanout" => args.fanout = value.parse()?,
-                "--ancestor-iterations" => args.ancestor_iterations = value.parse()?,
-                "--subtree-iterations" => args.subtree_iterations = value.parse()?,
-                "--moves" => args.moves = value.parse()?,
-                "--json" => args.json = Some(PathBuf::from(value)),
-                "--markdown" => args.markdown = Some(PathBuf::from(value)),
-                other => return Err(format!("unknown argument {other}\n{USAGE}").into()),
-            }
-        }
+                Ok(())
+            },
+        )?;
+        args.keep = switched.iter().any(|s| s == "--keep");
         Ok(args)
     }
 }

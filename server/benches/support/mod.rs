@@ -23,6 +23,46 @@ pub enum BackendArg {
     Postgres,
 }
 
+impl BackendArg {
+    pub fn parse(value: &str, usage: &str) -> BenchResult<Self> {
+        match value {
+            "sqlite" => Ok(Self::Sqlite),
+            "postgres" | "postgresql" | "pg" => Ok(Self::Postgres),
+            other => Err(format!("unknown backend {other}\n{usage}").into()),
+        }
+    }
+}
+
+/// Reads a benchmark's command line: `--bench` (which `cargo bench` adds) is skipped,
+/// `--help` prints `usage`, a flag listed in `switches` goes to `on_switch`, any other to
+/// `on_value` with the value that follows it.
+pub fn read_flags(
+    usage: &str,
+    switches: &[&str],
+    mut on_switch: impl FnMut(&str),
+    mut on_value: impl FnMut(&str, String) -> BenchResult<()>,
+) -> BenchResult<()> {
+    let mut raw = std::env::args().skip(1);
+    while let Some(flag) = raw.next() {
+        if flag == "--bench" {
+            continue;
+        }
+        if flag == "--help" || flag == "-h" {
+            println!("{usage}");
+            std::process::exit(0);
+        }
+        if switches.contains(&flag.as_str()) {
+            on_switch(&flag);
+            continue;
+        }
+        let value = raw
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value\n{usage}"))?;
+        on_value(&flag, value)?;
+    }
+    Ok(())
+}
+
 /// A fresh database, removed when dropped.
 pub enum FreshDatabase {
     Sqlite {
