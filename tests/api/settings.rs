@@ -17,6 +17,7 @@ on_both_backends!(
     locks_beat_blocks_and_definitions_below_them,
     moves_deletes_and_restores_change_what_is_inherited,
     custom_keys_and_the_listing_of_effective_settings,
+    branches_sharing_values_answer_as_when_asked_one_by_one,
     invalid_values_are_refused_and_write_nothing,
     random_operations_match_a_reference_fold,
 );
@@ -1220,6 +1221,165 @@ fn custom_keys_and_the_listing_of_effective_settings(backend: Backend) {
         net.gql(query, json!({ "id": net.id("Mitte") }))
             .expect_code("BAD_USER_INPUT");
     }
+}
+
+/// What one branch's `effectiveSettings` selection asks, with fragments, aliases, a directive,
+/// and (`withParents`) a field that is not answered from the shared value alone.
+const BRANCH_SETTINGS: &str = "
+fragment Holder on Organization { id name }
+fragment Settings on Organization {
+  name
+  effectiveSettings {
+    __typename
+    name: key
+    value @include(if: $withValue)
+    strategy
+    locked
+    ... on EffectiveSetting { lockedBy { ...Holder depth } }
+    sources { ...Holder isRoot }
+  }
+  withParents: effectiveSettings(keys: [\"publicHolidays\", \"branding\"]) {
+    key
+    sources { name parent { name } }
+  }
+}";
+
+/// Branches below one region share their effective values, and one request answers each
+/// shared `EffectiveSetting` once for all of them (graphql::shared_answers): asked together,
+/// every branch gets the answer it gets alone, for the owner and for an employee of the
+/// region who may not see headquarters.
+fn branches_sharing_values_answer_as_when_asked_one_by_one(backend: Backend) {
+    let server = TestServer::start(backend);
+    let mut net = Net::new(&server);
+    build(&mut net);
+    net.sub("Europe", "Madrid");
+    net.sub("Europe", "Rome");
+    assert!(net.lock("HQ", "branding"));
+    let europe = net.id("Europe").to_owned();
+    let employee = server.token("eve@example.com");
+    server
+        .gql(
+            Some(&net.token),
+            "mutation($input: GrantRoleInput!) { grantRole(input: $input) { grant { id } } }",
+            json!({ "input": { "organizationId": europe, "email": "eve@example.com", "role": "EMPLOYEE" } }),
+        )
+        .ok();
+
+    let together = format!(
+        "query($id: ID!, $withValue: Boolean!) {{ organization(id: $id) {{
+           children(first: 10) {{ edges {{ node {{ id ...Settings }} }} }} }} }} {BRANCH_SETTINGS}"
+    );
+    let alone = format!(
+        "query($id: ID!, $withValue: Boolean!) {{ organization(id: $id) {{ id ...Settings }} }} {BRANCH_SETTINGS}"
+    );
+    for (caller, token) in [
+        ("owner", net.token.as_str()),
+        ("employee", employee.as_str()),
+    ] {
+        for with_value in [true, false] {
+            let reply = server.gql(
+                Some(token),
+                &together,
+                json!({ "id": europe, "withValue": with_value }),
+            );
+            let branches: Vec<Value> = reply.ok()["organization"]["children"]["edges"]
+                .as_array()
+                .unwrap_or_else(|| panic!("children: {}", reply.body))
+                .iter()
+                .map(|edge| edge["node"].clone())
+                .collect();
+            let names: Vec<&str> = branches.iter().filter_map(|b| b["name"].as_str()).collect();
+            assert_eq!(names, ["Berlin", "Madrid", "Paris", "Rome"], "{caller}");
+            for branch in &branches {
+                let single = server.gql(
+                    Some(token),
+                    &alone,
+                    json!({ "id": branch["id"], "withValue": with_value }),
+                );
+                assert_eq!(
+                    branch,
+                    &single.ok()["organization"],
+                    "{caller}, withValue {with_value}: {} asked with its siblings",
+                    branch["name"]
+                );
+            }
+        }
+    }
+
+    // What the shared answers hold, per caller: Paris, Madrid and Rome inherit alike.
+    let paris = |token: &str| {
+        let reply = server.gql(
+            Some(token),
+            &together,
+            json!({ "id": europe, "withValue": true }),
+        );
+        let edges = reply.ok()["organization"]["children"]["edges"].clone();
+        let paris = edges[2]["node"].clone();
+        assert_eq!(
+            paris["effectiveSettings"],
+            edges[1]["node"]["effectiveSettings"]
+        );
+        assert_eq!(
+            paris["effectiveSettings"],
+            edges[3]["node"]["effectiveSettings"]
+        );
+        paris
+    };
+    let owner_view = paris(&net.token);
+    let branding = &owner_view["effectiveSettings"][1];
+    assert_eq!(branding["name"], "branding", "{owner_view}");
+    assert_eq!(branding["__typename"], "EffectiveSetting");
+    assert_eq!(branding["value"], hq_branding());
+    assert_eq!(
+        branding["lockedBy"],
+        json!({ "id": net.id("HQ"), "name": "HQ", "depth": 0 })
+    );
+    assert_eq!(
+        branding["sources"],
+        json!([{ "id": net.id("HQ"), "name": "HQ", "isRoot": true }])
+    );
+    assert_eq!(
+        owner_view["withParents"][0]["sources"],
+        json!([
+            { "name": "HQ", "parent": null },
+            { "name": "Europe", "parent": { "name": "HQ" } },
+        ]),
+        "{owner_view}"
+    );
+    // The employee may not see headquarters: not as a source, not as the lock's holder, not
+    // as Europe's parent.
+    let employee_view = paris(&employee);
+    let branding = &employee_view["effectiveSettings"][1];
+    assert_eq!(branding["value"], hq_branding(), "{employee_view}");
+    assert_eq!(branding["locked"], true);
+    assert_eq!(branding["lockedBy"], Value::Null);
+    assert_eq!(branding["sources"], json!([]));
+    assert_eq!(
+        employee_view["withParents"][0]["sources"],
+        json!([{ "name": "Europe", "parent": null }]),
+        "{employee_view}"
+    );
+
+    // A field that fails is not shared: each branch reports its own error, at its own path
+    // (the employee lacks audit:read; Berlin has two visible sources, the others one).
+    let reply = server.gql(
+        Some(&employee),
+        "query($id: ID!) { organization(id: $id) { children(first: 10) { edges { node {
+           effectiveSettings(keys: [\"publicHolidays\"]) { sources { auditLog(first: 1) { totalCount } } }
+         } } } } }",
+        json!({ "id": europe }),
+    );
+    let errors = reply.body["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no errors: {}", reply.body));
+    let paths: BTreeSet<String> = errors
+        .iter()
+        .map(|error| {
+            assert_eq!(error["extensions"]["code"], "FORBIDDEN", "{error}");
+            error["path"].to_string()
+        })
+        .collect();
+    assert_eq!((errors.len(), paths.len()), (5, 5), "{}", reply.body);
 }
 
 fn invalid_values_are_refused_and_write_nothing(backend: Backend) {

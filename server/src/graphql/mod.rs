@@ -14,6 +14,7 @@ pub mod pagination;
 pub mod permission_checks;
 pub mod query;
 pub mod settings;
+pub mod shared_answers;
 pub mod user;
 
 use async_graphql::{EmptySubscription, SDLExportOptions, Schema};

@@ -336,6 +336,23 @@ impl OrganizationNode {
 }
 
 impl OrganizationNode {
+    /// The fields answered from the organization's row alone: no arguments, no caller, no
+    /// database. An answer made only of them may be shared between objects (see
+    /// `graphql::shared_answers`); a field that starts to depend on more must leave the list.
+    pub const ROW_FIELDS: &'static [&'static str] = &[
+        "__typename",
+        "id",
+        "networkId",
+        "name",
+        "kind",
+        "depth",
+        "isRoot",
+        "createdAt",
+        "updatedAt",
+        "deletedAt",
+        "purgeAfter",
+    ];
+
     async fn visible_at(
         &self,
         ctx: &Context<'_>,

@@ -1,10 +1,16 @@
 //! Settings types: own definitions, locks and effective values with provenance.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, Json, Object};
+use async_graphql::parser::types::Field;
+use async_graphql::registry::Registry;
+use async_graphql::{
+    Context, ContextSelectionSet, Enum, Json, Object, OutputType, Positioned, SelectionField,
+    ServerResult, Value,
+};
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+use serde_json::Value as JsonValue;
 
 use crate::domain::ids::OrganizationId;
 use crate::domain::organization::Organization;
@@ -16,6 +22,7 @@ use crate::store::settings::{StoredLock, StoredSetting};
 
 use super::context::{grants_in, loaders, permissions_at, sees};
 use super::organization::OrganizationNode;
+use super::shared_answers::SharedAnswers;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[graphql(name = "MergeStrategy")]
@@ -47,7 +54,7 @@ impl SettingNode {
         &self.0.key
     }
 
-    async fn value(&self) -> async_graphql::Result<Json<Value>> {
+    async fn value(&self) -> async_graphql::Result<Json<JsonValue>> {
         parse_stored(&self.0.value)
     }
 
@@ -75,8 +82,44 @@ impl SettingLockNode {
     }
 }
 
-/// The value a key takes at an organization, folded down from the root.
+/// One key's effective value at an organization, as the schema's `EffectiveSetting`.
+///
+/// Resolved through [`SharedAnswers`] when its selection allows: the branches below one
+/// office share the folded value, and so the whole answer.
 pub struct EffectiveSettingNode {
+    fields: EffectiveSettingFields,
+    /// Whether the selection's answer depends on the value alone (see [`SharedAnswers`]).
+    shareable: bool,
+}
+
+impl OutputType for EffectiveSettingNode {
+    fn type_name() -> Cow<'static, str> {
+        EffectiveSettingFields::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        EffectiveSettingFields::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        let shared = ctx.data_opt::<SharedAnswers>().filter(|_| self.shareable);
+        let Some(shared) = shared else {
+            return self.fields.resolve(ctx, field).await;
+        };
+        shared
+            .answer(field, &self.fields.effective, || {
+                self.fields.resolve(ctx, field)
+            })
+            .await
+    }
+}
+
+/// The value a key takes at an organization, folded down from the root.
+struct EffectiveSettingFields {
     key: String,
     effective: Arc<Effective<OrganizationId>>,
     /// The chain it was folded from (whose holders are the sources and the lock).
@@ -88,12 +131,12 @@ pub struct EffectiveSettingNode {
 }
 
 #[Object(name = "EffectiveSetting")]
-impl EffectiveSettingNode {
+impl EffectiveSettingFields {
     async fn key(&self) -> &str {
         &self.key
     }
 
-    async fn value(&self) -> Json<&Value> {
+    async fn value(&self) -> Json<&JsonValue> {
         Json(&self.effective.value)
     }
 
@@ -125,7 +168,28 @@ impl EffectiveSettingNode {
     }
 }
 
-fn parse_stored(json: &str) -> async_graphql::Result<Json<Value>> {
+/// Whether the answer to an `EffectiveSetting` selection is made of its value alone: its
+/// own fields, and on `sources` and `lockedBy` only [`OrganizationNode::ROW_FIELDS`]. Any
+/// other field (arguments, connections, permission checks) could differ or fail per object.
+fn depends_on_value_alone(selection: SelectionField<'_>) -> bool {
+    fn plain(field: &SelectionField<'_>) -> bool {
+        field
+            .arguments()
+            .is_ok_and(|arguments| arguments.is_empty())
+    }
+    selection.selection_set().all(|field| {
+        plain(&field)
+            && match field.name() {
+                "key" | "value" | "strategy" | "locked" | "__typename" => true,
+                "sources" | "lockedBy" => field.selection_set().all(|field| {
+                    plain(&field) && OrganizationNode::ROW_FIELDS.contains(&field.name())
+                }),
+                _ => false,
+            }
+    })
+}
+
+fn parse_stored(json: &str) -> async_graphql::Result<Json<JsonValue>> {
     serde_json::from_str(json)
         .map(Json)
         .map_err(|e| ApiError::Internal(Box::new(e)).into())
@@ -212,17 +276,21 @@ pub async fn effective_settings(
     });
     // Who may be named as a source: decided here, once per holder, with the caller's grants.
     let placed = grants_in(ctx, org.network_id).await?;
+    let shareable = depends_on_value_alone(ctx.field());
     let visible = |id: &OrganizationId| chain.holder(*id).is_some_and(|o| sees(placed, o));
     Ok(keys
         .into_iter()
         .filter_map(|key| {
             let effective = chain.effective_at(&org.path, &key)?;
             Some(EffectiveSettingNode {
-                key: key.as_str().to_owned(),
-                visible_sources: effective.sources.iter().copied().filter(visible).collect(),
-                lock_visible: effective.locked_by.as_ref().is_some_and(visible),
-                effective,
-                chain: chain.clone(),
+                fields: EffectiveSettingFields {
+                    key: key.as_str().to_owned(),
+                    visible_sources: effective.sources.iter().copied().filter(visible).collect(),
+                    lock_visible: effective.locked_by.as_ref().is_some_and(visible),
+                    effective,
+                    chain: chain.clone(),
+                },
+                shareable,
             })
         })
         .collect())

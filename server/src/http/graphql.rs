@@ -15,6 +15,7 @@ use futures_util::StreamExt;
 
 use crate::graphql::batches;
 use crate::graphql::loaders::Loaders;
+use crate::graphql::shared_answers::SharedAnswers;
 use crate::store::StatementCounter;
 
 use super::auth::Authenticated;
@@ -231,7 +232,10 @@ async fn execute(
         let user = auth.0.as_ref().map(|p| p.user().id);
         let statements = StatementCounter::default();
         let services = state.services.counting(statements.clone());
-        let mut request = request.data(Loaders::new(&services, user)).data(services);
+        let mut request = request
+            .data(Loaders::new(&services, user))
+            .data(SharedAnswers::default())
+            .data(services);
         if let Some(principal) = auth.0.clone() {
             request = request.data(principal);
         }
