@@ -238,20 +238,7 @@ struct Answer {
 impl Client {
     /// Posts one operation; fails on an HTTP error or any GraphQL error.
     fn post(&self, query: &str, variables: &Value, count_statements: bool) -> BenchResult<Answer> {
-        let body = serde_json::to_vec(&json!({ "query": query, "variables": variables }))?;
-        let mut request = self
-            .agent
-            .post(&self.endpoint)
-            .header("content-type", "application/json")
-            .header("authorization", &self.authorization);
-        if count_statements {
-            request = request.header("x-orgraph-debug", "statements");
-        }
-        let mut response = request.send(&body[..])?;
-        let status = response.status().as_u16();
-        // At most 10 MB (ureq's default limit); asking for a larger limit made every read
-        // cost milliseconds more.
-        let text = response.body_mut().read_to_string()?;
+        let (status, text) = self.send(query, variables, count_statements)?;
         let mut body: Value = serde_json::from_str(&text)
             .map_err(|e| format!("HTTP {status}, not JSON ({e}): {text:.500}"))?;
         if status != 200 || body.get("errors").is_some() {
@@ -262,6 +249,42 @@ impl Client {
             data: body["data"].take(),
             bytes: text.len(),
         })
+    }
+
+    /// Posts one operation for a timed run: the answer is read to its last byte but not
+    /// parsed (parsing 800 KB into a `serde_json::Value` took the client milliseconds, which
+    /// are no part of the server's latency). Each figure's probe (`post`) checked the whole
+    /// answer; here an HTTP error or a GraphQL error still fails the run (the server writes
+    /// `errors` first, so an answer with errors starts with it).
+    fn timed(&self, query: &str, variables: &Value) -> BenchResult<usize> {
+        let (status, text) = self.send(query, variables, false)?;
+        if status != 200 || !text.starts_with("{\"data\"") {
+            return Err(format!("HTTP {status}: {text:.2000}").into());
+        }
+        Ok(text.len())
+    }
+
+    /// The HTTP status and body of one operation.
+    fn send(
+        &self,
+        query: &str,
+        variables: &Value,
+        count_statements: bool,
+    ) -> BenchResult<(u16, String)> {
+        let body = serde_json::to_vec(&json!({ "query": query, "variables": variables }))?;
+        let mut request = self
+            .agent
+            .post(&self.endpoint)
+            .header("content-type", "application/json")
+            .header("authorization", &self.authorization);
+        if count_statements {
+            request = request.header("x-orgraph-debug", "statements");
+        }
+        let mut response = request.send(&body[..])?;
+        // At most 10 MB (ureq's default limit); asking for a larger limit made every read
+        // cost milliseconds more.
+        let text = response.body_mut().read_to_string()?;
+        Ok((response.status().as_u16(), text))
     }
 
     fn data(&self, query: &str, variables: &Value) -> BenchResult<Value> {
@@ -399,7 +422,7 @@ impl Breakdown {
         variables: &Value,
     ) -> BenchResult<()> {
         let probe = client.post(query, variables, true)?;
-        let samples = Samples::measure(iterations, || client.post(query, variables, false))?;
+        let samples = Samples::measure(iterations, || client.timed(query, variables))?;
         println!(
             "    · {label} ({} statements, {} bytes): {}",
             probe.statements.map_or("?".into(), |n| n.to_string()),
@@ -709,7 +732,7 @@ fn main() -> BenchResult<()> {
     // (1) Effective settings of the deepest organization.
     let load = load_average();
     let single = Samples::measure(args.iterations, || {
-        client.post(EFFECTIVE_SETTINGS, &json!({ "id": deepest_id }), false)
+        client.timed(EFFECTIVE_SETTINGS, &json!({ "id": deepest_id }))
     })?;
     println!(
         "(1) effectiveSettings of the depth-{} organization: {} [load {load}]",
@@ -778,7 +801,7 @@ fn main() -> BenchResult<()> {
     );
     let load = load_average();
     let batch = Samples::measure(args.batch_iterations, || {
-        client.post(LEAF_SETTINGS, &json!({ "id": holding_id }), false)
+        client.timed(LEAF_SETTINGS, &json!({ "id": holding_id }))
     })?;
     println!(
         "(2) effectiveSettings of {} leaves in one request: {} [load {load}]",
@@ -823,7 +846,7 @@ fn main() -> BenchResult<()> {
     let probe = client.post(ENTITY_SETTINGS, &entity_variables, true)?;
     let load = load_average();
     let by_id = Samples::measure(args.batch_iterations, || {
-        client.post(ENTITY_SETTINGS, &entity_variables, false)
+        client.timed(ENTITY_SETTINGS, &entity_variables)
     })?;
     println!(
         "(2b) the same {} leaves by id (`_entities`), same selection ({} statements, {} bytes): {} [load {load}]",
@@ -857,7 +880,7 @@ fn main() -> BenchResult<()> {
     assert_eq!(probe.data["can"], json!(true), "{}", probe.data);
     let load = load_average();
     let can = Samples::measure(args.iterations, || {
-        client.post(CAN, &json!({ "id": deepest_id }), false)
+        client.timed(CAN, &json!({ "id": deepest_id }))
     })?;
     println!(
         "(3) can(settings:manage) on the depth-{} organization ({} statements): {} [load {load}]",
@@ -889,7 +912,7 @@ fn main() -> BenchResult<()> {
     assert_eq!(granted, leaf_ids.len(), "every check should be granted");
     let load = load_average();
     let cans = Samples::measure(args.batch_iterations, || {
-        client.post(&can_query, &can_variables, false)
+        client.timed(&can_query, &can_variables)
     })?;
     println!(
         "(4) {} aliased can() fields in one request ({} bytes of query, {} statements): {} [load {load}]",
@@ -923,7 +946,7 @@ fn main() -> BenchResult<()> {
     assert_eq!(granted, leaf_ids.len(), "every check should be granted");
     let load = load_average();
     let bulk = Samples::measure(args.batch_iterations, || {
-        client.post(CHECK_PERMISSIONS, &bulk_variables, false)
+        client.timed(CHECK_PERMISSIONS, &bulk_variables)
     })?;
     println!(
         "(4b) checkPermissions with {} checks in one request ({} statements): {} [load {load}]",

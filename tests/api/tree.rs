@@ -112,6 +112,32 @@ fn queries_walk_the_tree(backend: Backend) {
     assert_eq!(children["edges"][0]["node"]["name"], "Europe");
     assert_eq!(children["pageInfo"]["hasNextPage"], false);
 
+    // The row that tells `hasNextPage` is read only when that is asked for (through a fragment
+    // too); a page read without it still ends at the same cursor.
+    let reply = server.gql(
+        Some(&token),
+        "query($id: ID!) { organization(id: $id) {
+            bare: children(first: 1) { edges { cursor node { name } } pageInfo { endCursor } }
+            spread: children(first: 1) { ...More }
+            whole: children(first: 2) { ...More }
+            descendants(first: 2) { edges { node { name } } ...More } } }
+         fragment More on OrganizationConnection { pageInfo { hasNextPage } }",
+        json!({ "id": f.hq }),
+    );
+    let org = &reply.ok()["organization"];
+    let bare = &org["bare"];
+    assert_eq!(bare["edges"].as_array().map(Vec::len), Some(1), "{org}");
+    assert_eq!(bare["edges"][0]["node"]["name"], "Americas");
+    assert_eq!(bare["edges"][0]["cursor"], json!(cursor));
+    assert_eq!(bare["pageInfo"]["endCursor"], json!(cursor));
+    assert_eq!(org["spread"]["pageInfo"]["hasNextPage"], true, "{org}");
+    assert_eq!(org["whole"]["pageInfo"]["hasNextPage"], false, "{org}");
+    assert_eq!(org["descendants"]["pageInfo"]["hasNextPage"], true, "{org}");
+    assert_eq!(
+        org["descendants"]["edges"],
+        json!([{ "node": { "name": "Europe" } }, { "node": { "name": "Paris" } }])
+    );
+
     // Descendants in tree order, limited by depth.
     assert_eq!(
         server.descendant_names(&token, &f.hq),

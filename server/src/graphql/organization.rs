@@ -16,7 +16,8 @@ use super::context::{can_see, loaders, permissions_at, services};
 use super::contract_account::ContractAccountNode;
 use super::loaders::{ChildCountKey, ChildrenKey};
 use super::pagination::{
-    connection_complexity, decode_cursor, encode_cursor, page_info, page_size, split_page, PageInfo,
+    connection_complexity, decode_cursor, encode_cursor, page_info_between, page_size,
+    rows_to_fetch, split_page, PageInfo,
 };
 use super::settings::{self, EffectiveSettingNode, SettingLockNode, SettingNode};
 
@@ -269,7 +270,7 @@ impl OrganizationNode {
         let after = name_cursor_after(after)?;
         let listing = Listing {
             include_deleted,
-            limit: limit + 1,
+            limit: rows_to_fetch(ctx, limit),
         };
         let key = ChildrenKey {
             network: self.0.network_id,
@@ -317,7 +318,7 @@ impl OrganizationNode {
         let absolute_depth = max_depth.map(|d| self.0.depth.saturating_add(d));
         let listing = Listing {
             include_deleted,
-            limit: limit + 1,
+            limit: rows_to_fetch(ctx, limit),
         };
         let rows = services(ctx)?
             .descendants_page(&self.0, absolute_depth, after, listing)
@@ -395,11 +396,43 @@ pub fn name_cursor_after(cursor: Option<String>) -> Result<Option<(String, Strin
     Ok(cursor.map(|c| decode_cursor(&c, 2)).transpose()?.map(pair))
 }
 
-#[derive(SimpleObject)]
-#[graphql(name = "OrganizationEdge")]
+/// An organization of a page, with the order its cursor is written in.
 pub struct OrganizationEdge {
-    pub cursor: String,
-    pub node: OrganizationNode,
+    node: OrganizationNode,
+    order: CursorOrder,
+}
+
+#[Object(name = "OrganizationEdge")]
+impl OrganizationEdge {
+    // Made when asked for: most queries walk pages without reading their cursors.
+    async fn cursor(&self) -> String {
+        self.order.cursor_of(&self.node.0)
+    }
+
+    async fn node(&self) -> &OrganizationNode {
+        &self.node
+    }
+}
+
+/// The keyset a page is ordered by, and so what its cursors hold.
+#[derive(Clone, Copy)]
+enum CursorOrder {
+    /// Siblings and search results: (name key, id).
+    ByName,
+    /// Subtrees in tree order: the path.
+    ByPath,
+}
+
+impl CursorOrder {
+    fn cursor_of(self, org: &Organization) -> String {
+        match self {
+            Self::ByName => encode_cursor(&[
+                &crate::domain::organization::name_key(&org.name),
+                &org.id.to_string(),
+            ]),
+            Self::ByPath => encode_cursor(&[org.path.as_str()]),
+        }
+    }
 }
 
 #[derive(SimpleObject)]
@@ -434,36 +467,27 @@ impl OrganizationConnection {
 
 impl OrganizationConnection {
     pub fn by_name(rows: Vec<Organization>, limit: i64, count: CountQuery) -> Self {
-        Self::build(rows, limit, count, |o| {
-            encode_cursor(&[
-                &crate::domain::organization::name_key(&o.name),
-                &o.id.to_string(),
-            ])
-        })
+        Self::build(rows, limit, count, CursorOrder::ByName)
     }
 
     pub fn by_path(rows: Vec<Organization>, limit: i64, count: CountQuery) -> Self {
-        Self::build(rows, limit, count, |o| encode_cursor(&[o.path.as_str()]))
+        Self::build(rows, limit, count, CursorOrder::ByPath)
     }
 
-    fn build(
-        rows: Vec<Organization>,
-        limit: i64,
-        count: CountQuery,
-        cursor: impl Fn(&Organization) -> String,
-    ) -> Self {
+    fn build(rows: Vec<Organization>, limit: i64, count: CountQuery, order: CursorOrder) -> Self {
         let (rows, more) = split_page(rows, limit);
-        let edges: Vec<OrganizationEdge> = rows
+        let cursor = |org: Option<&Organization>| org.map(|org| order.cursor_of(org));
+        let page_info = page_info_between(cursor(rows.first()), cursor(rows.last()), more);
+        let edges = rows
             .into_iter()
             .map(|org| OrganizationEdge {
-                cursor: cursor(&org),
                 node: OrganizationNode(org),
+                order,
             })
             .collect();
-        let cursors: Vec<String> = edges.iter().map(|e| e.cursor.clone()).collect();
         Self {
             edges,
-            page_info: page_info(&cursors, more),
+            page_info,
             count,
         }
     }

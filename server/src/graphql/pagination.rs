@@ -1,6 +1,6 @@
 //! Relay connections: `first`/`after`, opaque keyset cursors, at most 100 per page.
 
-use async_graphql::SimpleObject;
+use async_graphql::{Context, SimpleObject};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
@@ -24,8 +24,7 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
-/// A validated `first`: the number of rows to show (one more is fetched to learn whether a
-/// next page exists).
+/// A validated `first`: the number of rows to show (see [`rows_to_fetch`] for the rows read).
 pub fn page_size(first: Option<i32>) -> Result<i64, ApiError> {
     match first.unwrap_or(DEFAULT_PAGE_SIZE) {
         n if n < 0 => Err(ApiError::bad_input("first", "must not be negative")),
@@ -71,11 +70,40 @@ pub fn split_page<T>(mut rows: Vec<T>, limit: i64) -> (Vec<T>, bool) {
 }
 
 pub fn page_info(cursors: &[String], has_next_page: bool) -> PageInfo {
+    page_info_between(
+        cursors.first().cloned(),
+        cursors.last().cloned(),
+        has_next_page,
+    )
+}
+
+/// [`page_info`] from the cursors of the first and last items alone.
+pub fn page_info_between(
+    start_cursor: Option<String>,
+    end_cursor: Option<String>,
+    has_next_page: bool,
+) -> PageInfo {
     PageInfo {
         has_next_page,
         has_previous_page: false,
-        start_cursor: cursors.first().cloned(),
-        end_cursor: cursors.last().cloned(),
+        start_cursor,
+        end_cursor,
+    }
+}
+
+/// Rows to read for a page of `limit`: one more, to learn whether a next page exists, only
+/// when the selection asks for `pageInfo { hasNextPage }`. Otherwise that row would be read
+/// for nothing: half the rows of a `children(first: 1)` level of 1,000 parents.
+pub fn rows_to_fetch(ctx: &Context<'_>, limit: i64) -> i64 {
+    let asks_for_more = ctx
+        .look_ahead()
+        .field("pageInfo")
+        .field("hasNextPage")
+        .exists();
+    if asks_for_more {
+        limit + 1
+    } else {
+        limit
     }
 }
 

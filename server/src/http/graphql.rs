@@ -28,6 +28,10 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
 /// Most operations in one batch.
 pub const MAX_BATCH: usize = 20;
+/// Responses serialized larger than this are freed on a blocking thread, after the answer
+/// is handed over: freeing the ~30,000 values of a 1,000-organization response took
+/// milliseconds of the request.
+const FREE_ASIDE_BYTES: usize = 64 * 1024;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
@@ -269,6 +273,13 @@ async fn execute(
         [only] if single => serde_json::to_vec(only),
         all => serde_json::to_vec(all),
     };
+    drop(bodies);
+    if json
+        .as_ref()
+        .is_ok_and(|json| json.len() > FREE_ASIDE_BYTES)
+    {
+        tokio::task::spawn_blocking(move || drop(responses));
+    }
     match json {
         Ok(json) => HttpResponse::build(status)
             .content_type(content_type(format))

@@ -73,9 +73,10 @@ pub fn children_pages(
             } else {
                 arm("c.rowid", "IS NULL")
             };
+            // Unordered: sorted below.
             format!(
                 "WITH p(parent) AS ({parents_table}) SELECT o.* FROM p JOIN organizations o \
-                 ON o.rowid IN ({page}) ORDER BY o.parent_id, o.name_key, o.id"
+                 ON o.rowid IN ({page})"
             )
         }
     };
@@ -87,7 +88,16 @@ pub fn children_pages(
     if let Some((name_key, id)) = after {
         query = query.bind::<Text, _>(name_key).bind::<Text, _>(id);
     }
-    let rows: Vec<OrganizationRow> = query.load(conn)?;
+    let mut rows: Vec<OrganizationRow> = query.load(conn)?;
+    if let DbConnection::Sqlite(_) = conn {
+        // SQLite's BINARY collation is byte order, which is Rust's `str` order: sorting here
+        // spares the statement a temporary B-tree holding every whole row (a third of its
+        // time for 1,000 parents). PostgreSQL sorts in its own collation, so it keeps the
+        // ORDER BY.
+        rows.sort_unstable_by(|a, b| {
+            (&a.parent_id, &a.name_key, &a.id).cmp(&(&b.parent_id, &b.name_key, &b.id))
+        });
+    }
     organizations_from_rows(rows)
 }
 
