@@ -125,7 +125,7 @@ pub struct ChildrenKey {
     pub network: NetworkId,
     pub parent: OrganizationId,
     pub after: Option<(String, String)>,
-    /// Rows to fetch (the page size plus one).
+    /// Rows to fetch (the page size, plus one when `hasNextPage` is asked for).
     pub limit: i64,
     pub include_deleted: bool,
 }
