@@ -10,6 +10,7 @@ mod bad_input;
 mod concurrency;
 mod crash;
 mod federation;
+mod pagination;
 mod protocol;
 mod schema;
 mod settings;

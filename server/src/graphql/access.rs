@@ -15,7 +15,9 @@ use crate::store::members::MemberListing;
 
 use super::context::{can_see, loaders, permissions_at, principal, services};
 use super::organization::OrganizationNode;
-use super::pagination::{decode_cursor, encode_cursor, page_info, page_size, split_page, PageInfo};
+use super::pagination::{
+    decode_cursor, encode_cursor, page_info, page_size, rows_to_fetch, split_page, PageInfo,
+};
 use super::user::UserNode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -215,7 +217,7 @@ pub async fn members(
         role,
     };
     let rows = services(ctx)?
-        .member_page(listing.clone(), after, limit + 1)
+        .member_page(listing.clone(), after, rows_to_fetch(ctx, limit))
         .await?;
     let (rows, more) = split_page(rows, limit);
     let edges: Vec<MemberEdge> = rows
@@ -464,7 +466,9 @@ pub async fn audit_log(
         }
         None => None,
     };
-    let rows = services(ctx)?.audit_page(org, after, limit + 1).await?;
+    let rows = services(ctx)?
+        .audit_page(org, after, rows_to_fetch(ctx, limit))
+        .await?;
     let (rows, more) = split_page(rows, limit);
     let edges: Vec<AuditEventEdge> = rows
         .into_iter()

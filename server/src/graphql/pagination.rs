@@ -61,7 +61,7 @@ pub fn decode_cursor(cursor: &str, arity: usize) -> Result<Vec<String>, ApiError
     Ok(parts)
 }
 
-/// Splits a fetched `limit + 1` rows into the page and whether more follow.
+/// Splits the rows read for a page (see [`rows_to_fetch`]) into the page and whether more follow.
 pub fn split_page<T>(mut rows: Vec<T>, limit: i64) -> (Vec<T>, bool) {
     let limit = usize::try_from(limit).unwrap_or(0);
     let more = rows.len() > limit;

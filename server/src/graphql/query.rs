@@ -13,7 +13,7 @@ use super::context::{loaders, principal, request_grants, services, visible};
 use super::contract_account::{ContractAccountConnection, ContractAccountNode};
 use super::error::parse_id;
 use super::organization::{name_cursor_after, OrganizationConnection, OrganizationNode};
-use super::pagination::{connection_complexity, decode_cursor, page_size};
+use super::pagination::{connection_complexity, decode_cursor, page_size, rows_to_fetch};
 use super::user::UserNode;
 
 /// Narrows the `organizations` list.
@@ -116,7 +116,12 @@ impl OrganizationQueries {
             include_deleted: filter.include_deleted,
         };
         let rows = services
-            .search_page(scopes.clone(), search.clone(), after, limit + 1)
+            .search_page(
+                scopes.clone(),
+                search.clone(),
+                after,
+                rows_to_fetch(ctx, limit),
+            )
             .await?;
         Ok(OrganizationConnection::by_name(
             rows,
@@ -154,7 +159,7 @@ impl OrganizationQueries {
             .transpose()?
             .and_then(|mut p| p.pop());
         let rows = services(ctx)?
-            .owned_accounts_page(owner, after, limit + 1)
+            .owned_accounts_page(owner, after, rows_to_fetch(ctx, limit))
             .await?;
         Ok(ContractAccountConnection::build(
             rows,
