@@ -11,6 +11,7 @@ mod concurrency;
 mod crash;
 mod federation;
 mod pagination;
+mod prepared;
 mod protocol;
 mod schema;
 mod settings;

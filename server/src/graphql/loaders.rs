@@ -1,7 +1,7 @@
 //! Request-scoped DataLoaders: created per request, so nothing cached leaks between callers.
 //! Each turns the keys one resolver level asks for into one batched store call.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
@@ -309,19 +309,22 @@ impl Loader<(NetworkId, TreePath)> for ChainSettingsLoader {
         &self,
         keys: &[(NetworkId, TreePath)],
     ) -> LoadResult<(NetworkId, TreePath), Arc<ChainIndex>> {
-        let mut chains: HashMap<NetworkId, BTreeSet<TreePath>> = HashMap::new();
+        // The union of the chains, as slices of the keys: siblings share all their
+        // ancestors, so 1,000 leaves name some 1,100 distinct paths, allocated once each.
+        let mut chains: HashMap<NetworkId, HashSet<&str>> = HashMap::new();
         for (network, path) in keys {
             chains
                 .entry(*network)
                 .or_default()
-                .extend(path.self_and_ancestors());
+                .extend(path.self_and_ancestor_strs());
         }
         let mut found = HashMap::with_capacity(keys.len());
         for (network, paths) in chains {
-            let stored = self
-                .0
-                .settings_on_paths(network, paths.into_iter().collect())
-                .await?;
+            let paths = paths
+                .into_iter()
+                .map(|path| TreePath::from_stored(path.to_owned()))
+                .collect();
+            let stored = self.0.settings_on_paths(network, paths).await?;
             let index = Arc::new(ChainIndex::new(stored)?);
             for key in keys.iter().filter(|(n, _)| *n == network) {
                 found.insert(key.clone(), index.clone());

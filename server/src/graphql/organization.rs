@@ -19,7 +19,9 @@ use super::pagination::{
     connection_complexity, decode_cursor, encode_cursor, page_info_between, page_size,
     rows_to_fetch, split_page, PageInfo,
 };
-use super::settings::{self, EffectiveSettingNode, SettingLockNode, SettingNode};
+use super::settings::{
+    self, EffectiveSettingList, EffectiveSettingNode, SettingLockNode, SettingNode,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[graphql(name = "OrganizationKind")]
@@ -220,7 +222,7 @@ impl OrganizationNode {
         &self,
         ctx: &Context<'_>,
         keys: Option<Vec<String>>,
-    ) -> async_graphql::Result<Vec<EffectiveSettingNode>> {
+    ) -> async_graphql::Result<EffectiveSettingList> {
         settings::effective_settings(ctx, &self.0, keys).await
     }
 
@@ -230,10 +232,7 @@ impl OrganizationNode {
         ctx: &Context<'_>,
         key: String,
     ) -> async_graphql::Result<Option<EffectiveSettingNode>> {
-        Ok(settings::effective_settings(ctx, &self.0, Some(vec![key]))
-            .await?
-            .into_iter()
-            .next())
+        settings::effective_setting(ctx, &self.0, key).await
     }
 
     /// The applications held here that the caller may read (`applications:read` here or on

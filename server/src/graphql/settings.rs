@@ -22,7 +22,7 @@ use crate::store::settings::{StoredLock, StoredSetting};
 
 use super::context::{grants_in, loaders, permissions_at, sees};
 use super::organization::OrganizationNode;
-use super::shared_answers::SharedAnswers;
+use super::shared_answers::{SharedAnswers, SharedValue};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[graphql(name = "MergeStrategy")]
@@ -111,10 +111,62 @@ impl OutputType for EffectiveSettingNode {
             return self.fields.resolve(ctx, field).await;
         };
         shared
-            .answer(field, &self.fields.effective, || {
+            .answer(field, SharedValue::whole(&self.fields.effective), || {
                 self.fields.resolve(ctx, field)
             })
             .await
+    }
+}
+
+/// An organization's `effectiveSettings`, as the schema's `[EffectiveSetting!]!`.
+///
+/// Organizations with the same deepest holder on their chain have equal lists, so when the
+/// selection allows, the list is answered once per holder (see [`SharedAnswers`]) and the
+/// others copy it without building their items.
+pub enum EffectiveSettingList {
+    /// Copied from an organization with the same deepest holder.
+    Answered(Value),
+    Items {
+        items: Vec<EffectiveSettingNode>,
+        /// The chain and the deepest holder (an address in it) to keep the answer under.
+        keep_under: Option<(Arc<ChainIndex>, usize)>,
+    },
+}
+
+impl OutputType for EffectiveSettingList {
+    fn type_name() -> Cow<'static, str> {
+        <Vec<EffectiveSettingNode>>::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        <Vec<EffectiveSettingNode>>::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        <Vec<EffectiveSettingNode>>::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        match self {
+            Self::Answered(value) => Ok(value.clone()),
+            Self::Items { items, keep_under } => {
+                let value = items.resolve(ctx, field).await?;
+                if let (Some((chain, holder)), Some(shared)) =
+                    (keep_under, ctx.data_opt::<SharedAnswers>())
+                {
+                    let made_of = SharedValue {
+                        shared: chain,
+                        part: *holder,
+                    };
+                    shared.keep(field, &made_of, &value);
+                }
+                Ok(value)
+            }
+        }
     }
 }
 
@@ -238,16 +290,57 @@ pub async fn own_locks(
         .collect())
 }
 
-/// Effective values of `keys` (default: every key defined or locked on the chain).
+/// `effectiveSettings`: the effective values of `keys` (default: every key defined or
+/// locked on the chain), copied from an organization with the same deepest holder when the
+/// selection depends on the values alone.
 pub async fn effective_settings(
     ctx: &Context<'_>,
     org: &Organization,
     keys: Option<Vec<String>>,
-) -> async_graphql::Result<Vec<EffectiveSettingNode>> {
+) -> async_graphql::Result<EffectiveSettingList> {
     require_settings_read(ctx, org).await?;
-    let requested: Option<Vec<SettingKey>> = match keys {
+    let requested = requested_keys(keys)?;
+    let chain = chain_of(ctx, org).await?;
+    let shareable = depends_on_value_alone(ctx.field());
+    let shared = ctx.data_opt::<SharedAnswers>().filter(|_| shareable);
+    // The holder's address in the chain: the chain's `Arc` is kept with the answer, so no
+    // other holder can take that address while the answer is kept.
+    let holder = chain
+        .deepest_holding(&org.path)
+        .map_or(0, |path| std::ptr::from_ref(path).addr());
+    let made_of = SharedValue {
+        shared: &chain,
+        part: holder,
+    };
+    if let Some(value) = shared.and_then(|shared| shared.given(ctx.item, &made_of)) {
+        return Ok(EffectiveSettingList::Answered(value));
+    }
+    let items = effective_items(ctx, org, requested, &chain, shareable).await?;
+    Ok(EffectiveSettingList::Items {
+        items,
+        keep_under: shared.is_some().then(|| (chain.clone(), holder)),
+    })
+}
+
+/// `effectiveSetting(key)`: the effective value of one key, if any.
+pub async fn effective_setting(
+    ctx: &Context<'_>,
+    org: &Organization,
+    key: String,
+) -> async_graphql::Result<Option<EffectiveSettingNode>> {
+    require_settings_read(ctx, org).await?;
+    let requested = requested_keys(Some(vec![key]))?;
+    let chain = chain_of(ctx, org).await?;
+    let shareable = depends_on_value_alone(ctx.field());
+    let items = effective_items(ctx, org, requested, &chain, shareable).await?;
+    Ok(items.into_iter().next())
+}
+
+/// The keys asked for, parsed (`None`: all of them).
+fn requested_keys(keys: Option<Vec<String>>) -> async_graphql::Result<Option<Vec<SettingKey>>> {
+    match keys {
         Some(keys) if keys.len() > 100 => {
-            return Err(ApiError::LimitExceeded("keys: at most 100 keys".into()).into())
+            Err(ApiError::LimitExceeded("keys: at most 100 keys".into()).into())
         }
         Some(keys) => {
             let mut parsed = Vec::with_capacity(keys.len());
@@ -257,15 +350,28 @@ pub async fn effective_settings(
                     parsed.push(key);
                 }
             }
-            Some(parsed)
+            Ok(Some(parsed))
         }
-        None => None,
-    };
-    let chain = loaders(ctx)?
+        None => Ok(None),
+    }
+}
+
+async fn chain_of(ctx: &Context<'_>, org: &Organization) -> async_graphql::Result<Arc<ChainIndex>> {
+    Ok(loaders(ctx)?
         .chain_settings
         .load_one((org.network_id, org.path.clone()))
         .await?
-        .unwrap_or_default();
+        .unwrap_or_default())
+}
+
+/// One item per requested key that has a value at `org`.
+async fn effective_items(
+    ctx: &Context<'_>,
+    org: &Organization,
+    requested: Option<Vec<SettingKey>>,
+    chain: &Arc<ChainIndex>,
+    shareable: bool,
+) -> async_graphql::Result<Vec<EffectiveSettingNode>> {
     // Without `keys`: every key defined or locked on the chain.
     let keys: Vec<SettingKey> = requested.unwrap_or_else(|| {
         chain
@@ -276,7 +382,6 @@ pub async fn effective_settings(
     });
     // Who may be named as a source: decided here, once per holder, with the caller's grants.
     let placed = grants_in(ctx, org.network_id).await?;
-    let shareable = depends_on_value_alone(ctx.field());
     let visible = |id: &OrganizationId| chain.holder(*id).is_some_and(|o| sees(placed, o));
     Ok(keys
         .into_iter()

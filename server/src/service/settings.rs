@@ -255,6 +255,17 @@ impl ChainIndex {
         self.holders.get(&id)
     }
 
+    /// The deepest organization of `target`'s chain that defines or locks anything (by its
+    /// path, as held here). Whatever is effective at `target` is decided at or above it, so
+    /// organizations below the same deepest holder have the same effective settings.
+    pub fn deepest_holding(&self, target: &TreePath) -> Option<&TreePath> {
+        let deepest = target
+            .self_and_ancestor_strs()
+            .rev()
+            .find(|path| self.held.contains_key(*path))?;
+        self.held.get_key_value(deepest).map(|(path, _)| path)
+    }
+
     /// The keys defined or locked on the chain of the organization at `target`, sorted.
     pub fn keys_at(&self, target: &TreePath) -> BTreeSet<&str> {
         let mut keys = BTreeSet::new();

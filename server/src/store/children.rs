@@ -2,16 +2,15 @@
 //! DataLoaders ask for, one statement per level of a query.
 
 use diesel::prelude::*;
-use diesel::sql_types::Text;
+use diesel::sql_types::{BigInt, Text};
 
 use super::models::{organizations_from_rows, OrganizationRow};
 use super::organizations::Listing;
-use super::sql_lists::{in_json_list, json_list, json_text_list, numbered_parameters};
+use super::raw_sql::RawSql;
+use super::sql_lists::{in_json_list, json_list, json_text_list};
 use super::DbConnection;
 use crate::domain::ids::{NetworkId, OrganizationId};
 use crate::domain::organization::Organization;
-
-type Backend = <DbConnection as diesel::Connection>::Backend;
 
 /// The first page of children of each of several parents of one network, in one statement,
 /// for the request's DataLoader.
@@ -31,63 +30,71 @@ pub fn children_pages(
     if parents.is_empty() {
         return Ok(Vec::new());
     }
-    // $1 network, $2 limit, $3 the parents (a JSON array), [$4 $5 the cursor]: one SQL text
-    // per shape, whatever the number of parents, so the prepared statement is reused.
-    let cursor = if after.is_some() {
-        " AND (c.name_key > $4 OR (c.name_key = $4 AND c.id > $5))"
-    } else {
-        ""
+    // One statement text per shape, whatever the number of parents (a JSON array bound
+    // once), so the statement stays prepared.
+    let network = network.to_string();
+    let limit = listing.limit;
+    // A top-N arm reading `columns` of one parent's children (the parent is `p.parent`).
+    let arm = |statement: RawSql, columns: &'static str, deleted: &'static str| {
+        let statement = statement
+            .sql(format!(
+                "SELECT {columns} FROM organizations c WHERE c.network_id = "
+            ))
+            .bind::<Text, _>(network.clone())
+            .sql(format!(
+                " AND c.parent_id = p.parent AND c.deleted_at {deleted}"
+            ));
+        let statement = match &after {
+            Some((name_key, id)) => statement
+                .sql(" AND (c.name_key > ")
+                .bind::<Text, _>(name_key.clone())
+                .sql(" OR (c.name_key = ")
+                .bind::<Text, _>(name_key.clone())
+                .sql(" AND c.id > ")
+                .bind::<Text, _>(id.clone())
+                .sql("))"),
+            None => statement,
+        };
+        statement
+            .sql(" ORDER BY c.name_key, c.id LIMIT ")
+            .bind::<BigInt, _>(limit)
     };
-    let arm = |columns: &str, deleted: &str| {
-        format!(
-            "SELECT {columns} FROM organizations c WHERE c.network_id = $1 \
-             AND c.parent_id = p.parent AND c.deleted_at {deleted}{cursor} \
-             ORDER BY c.name_key, c.id LIMIT $2"
-        )
-    };
-    let parents_table = json_text_list(conn, "$3");
-    let sql = match conn {
+    let parents_json = json_list(parents);
+    let query = match conn {
         DbConnection::Pg(_) => {
-            let page = if listing.include_deleted {
-                format!(
-                    "({}) UNION ALL ({}) ORDER BY name_key, id LIMIT $2",
-                    arm("c.*", "IS NULL"),
-                    arm("c.*", "IS NOT NULL")
-                )
+            let statement = json_text_list(conn, RawSql::new("SELECT o.* FROM ("), parents_json)
+                .sql(") AS p(parent) CROSS JOIN LATERAL (");
+            let statement = if listing.include_deleted {
+                let statement = arm(statement.sql("("), "c.*", "IS NULL").sql(") UNION ALL (");
+                arm(statement, "c.*", "IS NOT NULL")
+                    .sql(") ORDER BY name_key, id LIMIT ")
+                    .bind::<BigInt, _>(limit)
             } else {
-                arm("c.*", "IS NULL")
+                arm(statement, "c.*", "IS NULL")
             };
-            format!(
-                "SELECT o.* FROM ({parents_table}) AS p(parent) CROSS JOIN LATERAL ({page}) o \
-                 ORDER BY o.parent_id, o.name_key, o.id"
-            )
+            statement.sql(") o ORDER BY o.parent_id, o.name_key, o.id")
         }
         DbConnection::Sqlite(_) => {
-            let page = if listing.include_deleted {
-                format!(
-                    "SELECT r FROM (SELECT * FROM ({}) UNION ALL SELECT * FROM ({})) \
-                     ORDER BY k, i LIMIT $2",
-                    arm("c.rowid AS r, c.name_key AS k, c.id AS i", "IS NULL"),
-                    arm("c.rowid AS r, c.name_key AS k, c.id AS i", "IS NOT NULL")
+            let statement = json_text_list(conn, RawSql::new("WITH p(parent) AS ("), parents_json)
+                .sql(") SELECT o.* FROM p JOIN organizations o ON o.rowid IN (");
+            let statement = if listing.include_deleted {
+                const COLUMNS: &str = "c.rowid AS r, c.name_key AS k, c.id AS i";
+                let statement = arm(
+                    statement.sql("SELECT r FROM (SELECT * FROM ("),
+                    COLUMNS,
+                    "IS NULL",
                 )
+                .sql(") UNION ALL SELECT * FROM (");
+                arm(statement, COLUMNS, "IS NOT NULL")
+                    .sql(")) ORDER BY k, i LIMIT ")
+                    .bind::<BigInt, _>(limit)
             } else {
-                arm("c.rowid", "IS NULL")
+                arm(statement, "c.rowid", "IS NULL")
             };
             // Unordered: sorted below.
-            format!(
-                "WITH p(parent) AS ({parents_table}) SELECT o.* FROM p JOIN organizations o \
-                 ON o.rowid IN ({page})"
-            )
+            statement.sql(")")
         }
     };
-    let mut query = diesel::sql_query(numbered_parameters(conn, sql))
-        .into_boxed::<Backend>()
-        .bind::<Text, _>(network.to_string())
-        .bind::<diesel::sql_types::BigInt, _>(listing.limit)
-        .bind::<Text, _>(json_list(parents));
-    if let Some((name_key, id)) = after {
-        query = query.bind::<Text, _>(name_key).bind::<Text, _>(id);
-    }
     let mut rows: Vec<OrganizationRow> = query.load(conn)?;
     if let DbConnection::Sqlite(_) = conn {
         // SQLite's BINARY collation is byte order, which is Rust's `str` order: sorting here
@@ -112,24 +119,26 @@ pub fn count_children_of(
     if parents.is_empty() {
         return Ok(Vec::new());
     }
-    let arm = |deleted: &str| {
-        format!(
-            "SELECT parent_id FROM organizations WHERE network_id = $1 \
-             AND {} AND deleted_at {deleted}",
-            in_json_list(conn, "parent_id", "$2")
-        )
+    let network = network.to_string();
+    let parents_json = json_list(parents);
+    let arm = |statement: RawSql, deleted: &'static str| {
+        let statement = statement
+            .sql("SELECT parent_id FROM organizations WHERE network_id = ")
+            .bind::<Text, _>(network.clone())
+            .sql(" AND ");
+        in_json_list(conn, statement, "parent_id", parents_json.clone())
+            .sql(format!(" AND deleted_at {deleted}"))
     };
-    let children = if include_deleted {
-        format!("{} UNION ALL {}", arm("IS NULL"), arm("IS NOT NULL"))
+    let statement = arm(
+        RawSql::new("SELECT parent_id, COUNT(*) AS children FROM ("),
+        "IS NULL",
+    );
+    let statement = if include_deleted {
+        arm(statement.sql(" UNION ALL "), "IS NOT NULL")
     } else {
-        arm("IS NULL")
+        statement
     };
-    let sql =
-        format!("SELECT parent_id, COUNT(*) AS children FROM ({children}) AS c GROUP BY parent_id");
-    let query = diesel::sql_query(numbered_parameters(conn, sql))
-        .into_boxed::<Backend>()
-        .bind::<Text, _>(network.to_string())
-        .bind::<Text, _>(json_list(parents));
+    let query = statement.sql(") AS c GROUP BY parent_id");
     let rows: Vec<ChildCount> = query.load(conn)?;
     rows.into_iter()
         .map(|row| Ok((super::models::parse_id(&row.parent_id)?, row.children)))

@@ -16,10 +16,12 @@ mod migrations;
 pub mod models;
 pub mod networks;
 pub mod organizations;
+mod raw_sql;
 pub mod roles;
 pub mod schema;
 pub mod settings;
 mod sql_lists;
+mod timestamps;
 pub mod users;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

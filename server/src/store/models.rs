@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
 use super::schema::{contract_accounts, organizations, users};
+use super::timestamps::StoredTime;
 use crate::domain::contract_account::ContractAccount;
 use crate::domain::organization::{Organization, OrganizationKind};
 use crate::domain::tree_path::TreePath;
@@ -41,7 +42,9 @@ pub struct OrganizationRow {
     pub name_key: String,
     pub kind: String,
     pub contract_account_id: String,
+    #[diesel(deserialize_as = StoredTime)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = StoredTime)]
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
     pub purge_after: Option<NaiveDateTime>,
@@ -106,7 +109,9 @@ pub struct ContractAccountRow {
     pub billing_email: String,
     pub plan: String,
     pub owner_user_id: String,
+    #[diesel(deserialize_as = StoredTime)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = StoredTime)]
     pub updated_at: NaiveDateTime,
 }
 
@@ -143,6 +148,7 @@ pub struct UserRow {
     pub email: String,
     pub email_key: String,
     pub name: Option<String>,
+    #[diesel(deserialize_as = StoredTime)]
     pub created_at: NaiveDateTime,
 }
 

@@ -6,8 +6,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Integer, Text, Timestamp};
 
 use super::models::{naive, organizations_from_rows, OrganizationRow};
+use super::raw_sql::RawSql;
 use super::schema::{grants, organization_networks, organizations};
-use super::sql_lists::{in_json_list, json_list, numbered_parameters};
+use super::sql_lists::{in_json_list, json_list};
 use super::DbConnection;
 use crate::domain::ids::{ContractAccountId, DeletionId, NetworkId, OrganizationId};
 use crate::domain::organization::Organization;
@@ -27,13 +28,13 @@ pub fn networks_of(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "SELECT id, network_id FROM organization_networks WHERE {}",
-        in_json_list(conn, "id", "$1")
+    let query = in_json_list(
+        conn,
+        RawSql::new("SELECT id, network_id FROM organization_networks WHERE "),
+        "id",
+        json_list(ids),
     );
-    let rows: Vec<Route> = diesel::sql_query(numbered_parameters(conn, sql))
-        .bind::<Text, _>(json_list(ids))
-        .load(conn)?;
+    let rows: Vec<Route> = query.load(conn)?;
     rows.into_iter()
         .map(|route| {
             Ok((
@@ -82,16 +83,16 @@ pub fn in_network(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    // The ids as one JSON parameter: the same statement text for 1 id or 1,000 (see
-    // `in_json_list`).
-    let sql = format!(
-        "SELECT * FROM organizations WHERE network_id = $1 AND {}",
-        in_json_list(conn, "id", "$2")
+    // The ids as one JSON value: the same statement for 1 id or 1,000 (see `sql_lists`).
+    let query = in_json_list(
+        conn,
+        RawSql::new("SELECT * FROM organizations WHERE network_id = ")
+            .bind::<Text, _>(network.to_string())
+            .sql(" AND "),
+        "id",
+        json_list(ids),
     );
-    let rows: Vec<OrganizationRow> = diesel::sql_query(numbered_parameters(conn, sql))
-        .bind::<Text, _>(network.to_string())
-        .bind::<Text, _>(json_list(ids))
-        .load(conn)?;
+    let rows: Vec<OrganizationRow> = query.load(conn)?;
     organizations_from_rows(rows)
 }
 

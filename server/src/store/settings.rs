@@ -5,8 +5,13 @@ use diesel::prelude::*;
 
 use std::collections::HashMap;
 
+use diesel::sql_types::{Bool, Text, Timestamp};
+
 use super::models::{naive, parse_id, utc, OrganizationRow};
-use super::schema::{organizations, setting_locks, settings};
+use super::raw_sql::RawSql;
+use super::schema::{setting_locks, settings};
+use super::sql_lists::{in_json_list, json_strings};
+use super::timestamps::StoredTime;
 use super::DbConnection;
 use crate::domain::ids::{NetworkId, OrganizationId};
 use crate::domain::organization::Organization;
@@ -187,65 +192,89 @@ pub fn locks_of_organizations(
 }
 
 /// Definitions and locks held by the organizations at `paths` (live or not: callers pass
-/// the chains of live organizations, whose ancestors are all live).
+/// the chains of live organizations, whose ancestors are all live), in two statements
+/// whatever the number of paths.
 pub fn on_paths(
     conn: &mut DbConnection,
     network: NetworkId,
     paths: &[TreePath],
 ) -> QueryResult<ChainSettings> {
     let mut chain = ChainSettings::default();
-    for chunk in paths.chunks(PATH_CHUNK) {
-        let chunk: Vec<&str> = chunk.iter().map(TreePath::as_str).collect();
-        let definitions: Vec<(OrganizationRow, SettingTuple)> = settings::table
-            .inner_join(
-                organizations::table.on(organizations::network_id
-                    .eq(settings::network_id)
-                    .and(organizations::id.eq(settings::organization_id))),
-            )
-            .filter(settings::network_id.eq(network.to_string()))
-            .filter(organizations::network_id.eq(network.to_string()))
-            .filter(organizations::path.eq_any(&chunk))
-            .select((
-                OrganizationRow::as_select(),
-                (
-                    settings::organization_id,
-                    settings::key,
-                    settings::value,
-                    settings::inherit,
-                    settings::updated_at,
-                ),
-            ))
-            .load(conn)?;
-        for (holder, row) in definitions {
-            let holder = holder.into_domain()?;
-            chain.definitions.push((holder.path.clone(), setting(row)?));
-            chain.holders.insert(holder.id, holder);
-        }
-        let locks: Vec<(OrganizationRow, LockTuple)> = setting_locks::table
-            .inner_join(
-                organizations::table.on(organizations::network_id
-                    .eq(setting_locks::network_id)
-                    .and(organizations::id.eq(setting_locks::organization_id))),
-            )
-            .filter(setting_locks::network_id.eq(network.to_string()))
-            .filter(organizations::network_id.eq(network.to_string()))
-            .filter(organizations::path.eq_any(&chunk))
-            .select((
-                OrganizationRow::as_select(),
-                (
-                    setting_locks::organization_id,
-                    setting_locks::key,
-                    setting_locks::created_at,
-                ),
-            ))
-            .load(conn)?;
-        for (holder, row) in locks {
-            let holder = holder.into_domain()?;
-            chain.locks.push((holder.path.clone(), lock(row)?));
-            chain.holders.insert(holder.id, holder);
-        }
+    if paths.is_empty() {
+        return Ok(chain);
+    }
+    let paths = json_strings(paths.iter().map(TreePath::as_str));
+    // `held` joins the holders at `paths` to one of their tables (`h`).
+    let held = |select: &'static str, table: &'static str| {
+        let statement = RawSql::new(format!(
+            "SELECT o.*, {select} FROM organizations o JOIN {table} h \
+             ON h.network_id = o.network_id AND h.organization_id = o.id \
+             WHERE o.network_id = "
+        ))
+        .bind::<Text, _>(network.to_string())
+        .sql(" AND ");
+        in_json_list(conn, statement, "o.path", paths.clone())
+    };
+    let definitions = held(
+        "h.key AS held_key, h.value AS held_value, h.inherit AS held_inherit, \
+         h.updated_at AS held_updated_at",
+        "settings",
+    );
+    let locks = held(
+        "h.key AS held_key, h.created_at AS held_created_at",
+        "setting_locks",
+    );
+    let definitions: Vec<HeldSetting> = definitions.load(conn)?;
+    for row in definitions {
+        let holder = row.holder.into_domain()?;
+        let stored = StoredSetting {
+            organization_id: holder.id,
+            key: row.held_key,
+            value: row.held_value,
+            inherit: row.held_inherit,
+            updated_at: utc(row.held_updated_at),
+        };
+        chain.definitions.push((holder.path.clone(), stored));
+        chain.holders.insert(holder.id, holder);
+    }
+    let locks: Vec<HeldLock> = locks.load(conn)?;
+    for row in locks {
+        let holder = row.holder.into_domain()?;
+        let stored = StoredLock {
+            organization_id: holder.id,
+            key: row.held_key,
+            created_at: utc(row.held_created_at),
+        };
+        chain.locks.push((holder.path.clone(), stored));
+        chain.holders.insert(holder.id, holder);
     }
     Ok(chain)
+}
+
+/// A definition with the organization holding it.
+#[derive(QueryableByName)]
+struct HeldSetting {
+    #[diesel(embed)]
+    holder: OrganizationRow,
+    #[diesel(sql_type = Text)]
+    held_key: String,
+    #[diesel(sql_type = Text)]
+    held_value: String,
+    #[diesel(sql_type = Bool)]
+    held_inherit: bool,
+    #[diesel(sql_type = Timestamp, deserialize_as = StoredTime)]
+    held_updated_at: NaiveDateTime,
+}
+
+/// A lock with the organization holding it.
+#[derive(QueryableByName)]
+struct HeldLock {
+    #[diesel(embed)]
+    holder: OrganizationRow,
+    #[diesel(sql_type = Text)]
+    held_key: String,
+    #[diesel(sql_type = Timestamp, deserialize_as = StoredTime)]
+    held_created_at: NaiveDateTime,
 }
 
 /// Copies the definitions and locks of `pairs` (source → copy) into `target` network.

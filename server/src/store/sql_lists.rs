@@ -1,30 +1,42 @@
-//! Lists of ids bound as one JSON parameter, and parameter numbering per backend: the SQL
-//! building blocks of statements whose text must not change with the length of a list.
+//! Lists bound as one JSON value: the SQL building blocks of statements whose text must not
+//! change with the length of a list, so that they stay prepared (see [`RawSql`]).
 
+use super::raw_sql::RawSql;
 use super::DbConnection;
 use crate::domain::ids::OrganizationId;
+use diesel::sql_types::Text;
 
-/// A one-column table (`SELECT …`) of the strings of the JSON array bound at `parameter`: a
-/// list of any length as one bound value, so that the statement's text, and with it the
-/// prepared statement, doesn't change with the length.
-pub(super) fn json_text_list(conn: &DbConnection, parameter: &str) -> String {
+/// Appends a one-column table (`SELECT …`) of the strings of the JSON array `json`: a list of
+/// any length as one bound value.
+pub(super) fn json_text_list(conn: &DbConnection, statement: RawSql, json: String) -> RawSql {
     match conn {
-        DbConnection::Pg(_) => format!("SELECT jsonb_array_elements_text({parameter}::jsonb)"),
-        DbConnection::Sqlite(_) => format!("SELECT value FROM json_each({parameter})"),
+        DbConnection::Pg(_) => statement
+            .sql("SELECT jsonb_array_elements_text(")
+            .bind::<Text, _>(json)
+            .sql("::jsonb)"),
+        DbConnection::Sqlite(_) => statement
+            .sql("SELECT value FROM json_each(")
+            .bind::<Text, _>(json)
+            .sql(")"),
     }
 }
 
-/// `column` is one of the strings of the JSON array bound at `parameter` (see
+/// Appends "`column` is one of the strings of the JSON array `json`" (see
 /// [`json_text_list`]). On PostgreSQL as `= ANY (ARRAY(…))`: the array is an init plan, and
 /// the lookup an index scan planned in 0.1 ms, where `IN (SELECT …)` became a semi-join
 /// planned in 0.5 ms even for one id.
-pub(super) fn in_json_list(conn: &DbConnection, column: &str, parameter: &str) -> String {
+pub(super) fn in_json_list(
+    conn: &DbConnection,
+    statement: RawSql,
+    column: &'static str,
+    json: String,
+) -> RawSql {
     match conn {
         DbConnection::Pg(_) => {
-            format!("{column} = ANY (ARRAY(SELECT jsonb_array_elements_text({parameter}::jsonb)))")
+            json_text_list(conn, statement.sql(column).sql(" = ANY (ARRAY("), json).sql("))")
         }
         DbConnection::Sqlite(_) => {
-            format!("{column} IN (SELECT value FROM json_each({parameter}))")
+            json_text_list(conn, statement.sql(column).sql(" IN ("), json).sql(")")
         }
     }
 }
@@ -45,12 +57,7 @@ pub(super) fn json_list(ids: &[OrganizationId]) -> String {
     json
 }
 
-/// SQL written with PostgreSQL's `$n` parameters, for this connection. SQLite numbers `$n`
-/// as a *name*, in order of first appearance; its `?n` is the n-th bound value, as `$n` is on
-/// PostgreSQL, so statements whose parameters don't appear in order need it.
-pub(super) fn numbered_parameters(conn: &DbConnection, sql: String) -> String {
-    match conn {
-        DbConnection::Pg(_) => sql,
-        DbConnection::Sqlite(_) => sql.replace('$', "?"),
-    }
+/// The JSON array of any strings, for [`json_text_list`].
+pub(super) fn json_strings<'a>(strings: impl IntoIterator<Item = &'a str>) -> String {
+    serde_json::Value::from_iter(strings).to_string()
 }
