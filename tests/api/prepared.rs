@@ -84,6 +84,12 @@ fn loader_statements_are_prepared_once_for_any_number_of_ids(backend: Backend) {
         let counts = children::count_children_of(conn, network, ids, false).unwrap();
         let paths = paths_of(conn, ids);
         let chains = settings::on_paths(conn, network, &paths).unwrap();
+        let by_path = organizations::by_paths(conn, network, &paths).unwrap();
+        assert_eq!(by_path.len(), ids.len());
+        let own = settings::of_organizations(conn, network, ids).unwrap();
+        assert_eq!(own.len(), chains.definitions.len(), "only the root defines");
+        let own_locks = settings::locks_of_organizations(conn, network, ids).unwrap();
+        assert!(own_locks.is_empty());
         (pages.len(), counts, chains.definitions.len())
     };
     let (pages, counts, definitions) = run(&mut conn, &[root_id]);
@@ -92,15 +98,15 @@ fn loader_statements_are_prepared_once_for_any_number_of_ids(backend: Backend) {
     assert_eq!(definitions, 1, "the root's own timeGrid");
     let first = std::mem::take(&mut *seen.lock().unwrap());
     // find_many (2), children_pages, count_children_of, in_network (already cached by
-    // find_many), on_paths (2).
+    // find_many), on_paths (2), by_paths, own settings and locks.
     assert_eq!(
-        first.started, 7,
+        first.started, 10,
         "statements of the first round: {:?}",
         first.cached
     );
     assert_eq!(
         first.cached.len(),
-        6,
+        9,
         "every distinct statement is cached once: {:#?}",
         first.cached
     );
@@ -112,7 +118,7 @@ fn loader_statements_are_prepared_once_for_any_number_of_ids(backend: Backend) {
     assert_eq!(counts.len(), 1, "{counts:?}");
     assert_eq!(definitions, 1, "one definition, on the root");
     let again = std::mem::take(&mut *seen.lock().unwrap());
-    assert_eq!(again.started, 7);
+    assert_eq!(again.started, 10);
     assert!(
         again.cached.is_empty(),
         "four ids instead of one prepared new statements: {:#?}",

@@ -8,7 +8,7 @@ use diesel::sql_types::{Bool, Integer, Text, Timestamp};
 use super::models::{naive, organizations_from_rows, OrganizationRow};
 use super::raw_sql::RawSql;
 use super::schema::{grants, organization_networks, organizations};
-use super::sql_lists::{in_json_list, json_list};
+use super::sql_lists::{in_json_list, json_list, json_strings};
 use super::DbConnection;
 use crate::domain::ids::{ContractAccountId, DeletionId, NetworkId, OrganizationId};
 use crate::domain::organization::Organization;
@@ -103,13 +103,19 @@ pub fn by_paths(
     network: NetworkId,
     paths: &[TreePath],
 ) -> QueryResult<Vec<Organization>> {
-    let keys: Vec<&str> = paths.iter().map(TreePath::as_str).collect();
-    let rows = organizations::table
-        .filter(organizations::network_id.eq(network.to_string()))
-        .filter(organizations::path.eq_any(keys))
-        .order(organizations::path.asc())
-        .select(OrganizationRow::as_select())
-        .load(conn)?;
+    if paths.is_empty() {
+        return Ok(Vec::new());
+    }
+    let query = in_json_list(
+        conn,
+        RawSql::new("SELECT * FROM organizations WHERE network_id = ")
+            .bind::<Text, _>(network.to_string())
+            .sql(" AND "),
+        "path",
+        json_strings(paths.iter().map(TreePath::as_str)),
+    )
+    .sql(" ORDER BY path");
+    let rows: Vec<OrganizationRow> = query.load(conn)?;
     organizations_from_rows(rows)
 }
 

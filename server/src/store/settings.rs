@@ -10,7 +10,7 @@ use diesel::sql_types::{Bool, Text, Timestamp};
 use super::models::{naive, parse_id, utc, OrganizationRow};
 use super::raw_sql::RawSql;
 use super::schema::{setting_locks, settings};
-use super::sql_lists::{in_json_list, json_strings};
+use super::sql_lists::{in_json_list, json_list, json_strings};
 use super::timestamps::StoredTime;
 use super::DbConnection;
 use crate::domain::ids::{NetworkId, OrganizationId};
@@ -151,21 +151,30 @@ pub fn of_organizations(
     network: NetworkId,
     ids: &[OrganizationId],
 ) -> QueryResult<Vec<StoredSetting>> {
-    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    settings::table
-        .filter(settings::network_id.eq(network.to_string()))
-        .filter(settings::organization_id.eq_any(keys))
-        .order((settings::organization_id, settings::key))
-        .select((
-            settings::organization_id,
-            settings::key,
-            settings::value,
-            settings::inherit,
-            settings::updated_at,
-        ))
-        .load::<SettingTuple>(conn)?
-        .into_iter()
-        .map(setting)
+    let query = in_json_list(
+        conn,
+        RawSql::new(
+            "SELECT organization_id, key AS held_key, value AS held_value, \
+             inherit AS held_inherit, updated_at AS held_updated_at \
+             FROM settings WHERE network_id = ",
+        )
+        .bind::<Text, _>(network.to_string())
+        .sql(" AND "),
+        "organization_id",
+        json_list(ids),
+    )
+    .sql(" ORDER BY organization_id, key");
+    let rows: Vec<OwnSetting> = query.load(conn)?;
+    rows.into_iter()
+        .map(|row| {
+            setting((
+                row.organization_id,
+                row.held_key,
+                row.held_value,
+                row.held_inherit,
+                row.held_updated_at,
+            ))
+        })
         .collect()
 }
 
@@ -175,20 +184,48 @@ pub fn locks_of_organizations(
     network: NetworkId,
     ids: &[OrganizationId],
 ) -> QueryResult<Vec<StoredLock>> {
-    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    setting_locks::table
-        .filter(setting_locks::network_id.eq(network.to_string()))
-        .filter(setting_locks::organization_id.eq_any(keys))
-        .order((setting_locks::organization_id, setting_locks::key))
-        .select((
-            setting_locks::organization_id,
-            setting_locks::key,
-            setting_locks::created_at,
-        ))
-        .load::<LockTuple>(conn)?
-        .into_iter()
-        .map(lock)
+    let query = in_json_list(
+        conn,
+        RawSql::new(
+            "SELECT organization_id, key AS held_key, created_at AS held_created_at \
+             FROM setting_locks WHERE network_id = ",
+        )
+        .bind::<Text, _>(network.to_string())
+        .sql(" AND "),
+        "organization_id",
+        json_list(ids),
+    )
+    .sql(" ORDER BY organization_id, key");
+    let rows: Vec<OwnLock> = query.load(conn)?;
+    rows.into_iter()
+        .map(|row| lock((row.organization_id, row.held_key, row.held_created_at)))
         .collect()
+}
+
+/// A definition as its organization's own.
+#[derive(QueryableByName)]
+struct OwnSetting {
+    #[diesel(sql_type = Text)]
+    organization_id: String,
+    #[diesel(sql_type = Text)]
+    held_key: String,
+    #[diesel(sql_type = Text)]
+    held_value: String,
+    #[diesel(sql_type = Bool)]
+    held_inherit: bool,
+    #[diesel(sql_type = Timestamp, deserialize_as = StoredTime)]
+    held_updated_at: NaiveDateTime,
+}
+
+/// A lock as its organization's own.
+#[derive(QueryableByName)]
+struct OwnLock {
+    #[diesel(sql_type = Text)]
+    organization_id: String,
+    #[diesel(sql_type = Text)]
+    held_key: String,
+    #[diesel(sql_type = Timestamp, deserialize_as = StoredTime)]
+    held_created_at: NaiveDateTime,
 }
 
 /// Definitions and locks held by the organizations at `paths` (live or not: callers pass
