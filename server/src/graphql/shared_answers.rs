@@ -45,14 +45,6 @@ impl<'a, T: Any + Send + Sync> SharedValue<'a, T> {
         Self { shared, part: 0 }
     }
 
-    /// A part of `shared` (borrowed from it, so it lives as long as the `Arc`'s value).
-    pub fn part<P>(shared: &'a Arc<T>, part: &P) -> Self {
-        Self {
-            shared,
-            part: std::ptr::from_ref(part).addr(),
-        }
-    }
-
     fn key(&self, field: &Positioned<Field>) -> Key {
         (
             std::ptr::from_ref(field).addr(),

@@ -83,17 +83,26 @@ pub fn in_network(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    // The ids as one JSON value: the same statement for 1 id or 1,000 (see `sql_lists`).
-    let query = in_json_list(
+    let rows = in_network_where(conn, network, "id", json_list(ids)).load(conn)?;
+    organizations_from_rows(rows)
+}
+
+/// The organizations of `network` whose `column` is one of the JSON array `list`: the same
+/// statement for 1 value or 1,000 (see `sql_lists`), left open for an `ORDER BY`.
+fn in_network_where(
+    conn: &DbConnection,
+    network: NetworkId,
+    column: &'static str,
+    list: String,
+) -> RawSql {
+    in_json_list(
         conn,
         RawSql::new("SELECT * FROM organizations WHERE network_id = ")
             .bind::<Text, _>(network.to_string())
             .sql(" AND "),
-        "id",
-        json_list(ids),
-    );
-    let rows: Vec<OrganizationRow> = query.load(conn)?;
-    organizations_from_rows(rows)
+        column,
+        list,
+    )
 }
 
 /// The organizations at the given paths: with the ancestor paths of a node this is its
@@ -106,15 +115,8 @@ pub fn by_paths(
     if paths.is_empty() {
         return Ok(Vec::new());
     }
-    let query = in_json_list(
-        conn,
-        RawSql::new("SELECT * FROM organizations WHERE network_id = ")
-            .bind::<Text, _>(network.to_string())
-            .sql(" AND "),
-        "path",
-        json_strings(paths.iter().map(TreePath::as_str)),
-    )
-    .sql(" ORDER BY path");
+    let paths = json_strings(paths.iter().map(TreePath::as_str));
+    let query = in_network_where(conn, network, "path", paths).sql(" ORDER BY path");
     let rows: Vec<OrganizationRow> = query.load(conn)?;
     organizations_from_rows(rows)
 }

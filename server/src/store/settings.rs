@@ -47,29 +47,6 @@ pub struct ChainSettings {
     pub holders: HashMap<OrganizationId, Organization>,
 }
 
-type SettingTuple = (String, String, String, bool, NaiveDateTime);
-type LockTuple = (String, String, NaiveDateTime);
-
-fn setting(row: SettingTuple) -> QueryResult<StoredSetting> {
-    let (organization_id, key, value, inherit, updated_at) = row;
-    Ok(StoredSetting {
-        organization_id: parse_id(&organization_id)?,
-        key,
-        value,
-        inherit,
-        updated_at: utc(updated_at),
-    })
-}
-
-fn lock(row: LockTuple) -> QueryResult<StoredLock> {
-    let (organization_id, key, created_at) = row;
-    Ok(StoredLock {
-        organization_id: parse_id(&organization_id)?,
-        key,
-        created_at: utc(created_at),
-    })
-}
-
 /// Defines (or redefines) a key on an organization.
 pub fn put(
     conn: &mut DbConnection,
@@ -151,31 +128,9 @@ pub fn of_organizations(
     network: NetworkId,
     ids: &[OrganizationId],
 ) -> QueryResult<Vec<StoredSetting>> {
-    let query = in_json_list(
-        conn,
-        RawSql::new(
-            "SELECT organization_id, key AS held_key, value AS held_value, \
-             inherit AS held_inherit, updated_at AS held_updated_at \
-             FROM settings WHERE network_id = ",
-        )
-        .bind::<Text, _>(network.to_string())
-        .sql(" AND "),
-        "organization_id",
-        json_list(ids),
-    )
-    .sql(" ORDER BY organization_id, key");
-    let rows: Vec<OwnSetting> = query.load(conn)?;
-    rows.into_iter()
-        .map(|row| {
-            setting((
-                row.organization_id,
-                row.held_key,
-                row.held_value,
-                row.held_inherit,
-                row.held_updated_at,
-            ))
-        })
-        .collect()
+    let query = own(conn, SETTING_COLUMNS, "settings", network, ids);
+    let rows: Vec<SettingColumns> = query.load(conn)?;
+    rows.into_iter().map(SettingColumns::into_stored).collect()
 }
 
 /// Own locks of several organizations of one network.
@@ -184,48 +139,26 @@ pub fn locks_of_organizations(
     network: NetworkId,
     ids: &[OrganizationId],
 ) -> QueryResult<Vec<StoredLock>> {
-    let query = in_json_list(
-        conn,
-        RawSql::new(
-            "SELECT organization_id, key AS held_key, created_at AS held_created_at \
-             FROM setting_locks WHERE network_id = ",
-        )
-        .bind::<Text, _>(network.to_string())
-        .sql(" AND "),
-        "organization_id",
-        json_list(ids),
-    )
-    .sql(" ORDER BY organization_id, key");
-    let rows: Vec<OwnLock> = query.load(conn)?;
-    rows.into_iter()
-        .map(|row| lock((row.organization_id, row.held_key, row.held_created_at)))
-        .collect()
+    let query = own(conn, LOCK_COLUMNS, "setting_locks", network, ids);
+    let rows: Vec<LockColumns> = query.load(conn)?;
+    rows.into_iter().map(LockColumns::into_stored).collect()
 }
 
-/// A definition as its organization's own.
-#[derive(QueryableByName)]
-struct OwnSetting {
-    #[diesel(sql_type = Text)]
-    organization_id: String,
-    #[diesel(sql_type = Text)]
-    held_key: String,
-    #[diesel(sql_type = Text)]
-    held_value: String,
-    #[diesel(sql_type = Bool)]
-    held_inherit: bool,
-    #[diesel(sql_type = Timestamp, deserialize_as = StoredTime)]
-    held_updated_at: NaiveDateTime,
-}
-
-/// A lock as its organization's own.
-#[derive(QueryableByName)]
-struct OwnLock {
-    #[diesel(sql_type = Text)]
-    organization_id: String,
-    #[diesel(sql_type = Text)]
-    held_key: String,
-    #[diesel(sql_type = Timestamp, deserialize_as = StoredTime)]
-    held_created_at: NaiveDateTime,
+/// The rows of `table` (as `h`) held by the organizations `ids`, by organization and key.
+fn own(
+    conn: &DbConnection,
+    columns: &'static str,
+    table: &'static str,
+    network: NetworkId,
+    ids: &[OrganizationId],
+) -> RawSql {
+    let statement = RawSql::new(format!(
+        "SELECT {columns} FROM {table} h WHERE h.network_id = "
+    ))
+    .bind::<Text, _>(network.to_string())
+    .sql(" AND ");
+    in_json_list(conn, statement, "h.organization_id", json_list(ids))
+        .sql(" ORDER BY h.organization_id, h.key")
 }
 
 /// Definitions and locks held by the organizations at `paths` (live or not: callers pass
@@ -242,9 +175,9 @@ pub fn on_paths(
     }
     let paths = json_strings(paths.iter().map(TreePath::as_str));
     // `held` joins the holders at `paths` to one of their tables (`h`).
-    let held = |select: &'static str, table: &'static str| {
+    let held = |columns: &'static str, table: &'static str| {
         let statement = RawSql::new(format!(
-            "SELECT o.*, {select} FROM organizations o JOIN {table} h \
+            "SELECT o.*, {columns} FROM organizations o JOIN {table} h \
              ON h.network_id = o.network_id AND h.organization_id = o.id \
              WHERE o.network_id = "
         ))
@@ -252,47 +185,39 @@ pub fn on_paths(
         .sql(" AND ");
         in_json_list(conn, statement, "o.path", paths.clone())
     };
-    let definitions = held(
-        "h.key AS held_key, h.value AS held_value, h.inherit AS held_inherit, \
-         h.updated_at AS held_updated_at",
-        "settings",
-    );
-    let locks = held(
-        "h.key AS held_key, h.created_at AS held_created_at",
-        "setting_locks",
-    );
+    let definitions = held(SETTING_COLUMNS, "settings");
+    let locks = held(LOCK_COLUMNS, "setting_locks");
     let definitions: Vec<HeldSetting> = definitions.load(conn)?;
     for row in definitions {
         let holder = row.holder.into_domain()?;
-        let stored = StoredSetting {
-            organization_id: holder.id,
-            key: row.held_key,
-            value: row.held_value,
-            inherit: row.held_inherit,
-            updated_at: utc(row.held_updated_at),
-        };
-        chain.definitions.push((holder.path.clone(), stored));
+        chain
+            .definitions
+            .push((holder.path.clone(), row.setting.into_stored()?));
         chain.holders.insert(holder.id, holder);
     }
     let locks: Vec<HeldLock> = locks.load(conn)?;
     for row in locks {
         let holder = row.holder.into_domain()?;
-        let stored = StoredLock {
-            organization_id: holder.id,
-            key: row.held_key,
-            created_at: utc(row.held_created_at),
-        };
-        chain.locks.push((holder.path.clone(), stored));
+        chain
+            .locks
+            .push((holder.path.clone(), row.lock.into_stored()?));
         chain.holders.insert(holder.id, holder);
     }
     Ok(chain)
 }
 
-/// A definition with the organization holding it.
+/// A definition's columns as [`SettingColumns`] reads them, from `settings` as `h`.
+const SETTING_COLUMNS: &str = "h.organization_id AS held_by, h.key AS held_key, \
+    h.value AS held_value, h.inherit AS held_inherit, h.updated_at AS held_updated_at";
+
+/// A lock's columns as [`LockColumns`] reads them, from `setting_locks` as `h`.
+const LOCK_COLUMNS: &str =
+    "h.organization_id AS held_by, h.key AS held_key, h.created_at AS held_created_at";
+
 #[derive(QueryableByName)]
-struct HeldSetting {
-    #[diesel(embed)]
-    holder: OrganizationRow,
+struct SettingColumns {
+    #[diesel(sql_type = Text)]
+    held_by: String,
     #[diesel(sql_type = Text)]
     held_key: String,
     #[diesel(sql_type = Text)]
@@ -303,15 +228,54 @@ struct HeldSetting {
     held_updated_at: NaiveDateTime,
 }
 
+impl SettingColumns {
+    fn into_stored(self) -> QueryResult<StoredSetting> {
+        Ok(StoredSetting {
+            organization_id: parse_id(&self.held_by)?,
+            key: self.held_key,
+            value: self.held_value,
+            inherit: self.held_inherit,
+            updated_at: utc(self.held_updated_at),
+        })
+    }
+}
+
+#[derive(QueryableByName)]
+struct LockColumns {
+    #[diesel(sql_type = Text)]
+    held_by: String,
+    #[diesel(sql_type = Text)]
+    held_key: String,
+    #[diesel(sql_type = Timestamp, deserialize_as = StoredTime)]
+    held_created_at: NaiveDateTime,
+}
+
+impl LockColumns {
+    fn into_stored(self) -> QueryResult<StoredLock> {
+        Ok(StoredLock {
+            organization_id: parse_id(&self.held_by)?,
+            key: self.held_key,
+            created_at: utc(self.held_created_at),
+        })
+    }
+}
+
+/// A definition with the organization holding it.
+#[derive(QueryableByName)]
+struct HeldSetting {
+    #[diesel(embed)]
+    holder: OrganizationRow,
+    #[diesel(embed)]
+    setting: SettingColumns,
+}
+
 /// A lock with the organization holding it.
 #[derive(QueryableByName)]
 struct HeldLock {
     #[diesel(embed)]
     holder: OrganizationRow,
-    #[diesel(sql_type = Text)]
-    held_key: String,
-    #[diesel(sql_type = Timestamp, deserialize_as = StoredTime)]
-    held_created_at: NaiveDateTime,
+    #[diesel(embed)]
+    lock: LockColumns,
 }
 
 /// Copies the definitions and locks of `pairs` (source → copy) into `target` network.
