@@ -59,6 +59,7 @@ struct Args {
     breakdown: bool,
     workers: Option<u32>,
     server: Option<PathBuf>,
+    compare: Option<PathBuf>,
     json: Option<PathBuf>,
     markdown: Option<PathBuf>,
     keep: bool,
@@ -69,7 +70,8 @@ const USAGE: &str = "usage: http [--backend sqlite|postgres] [--organizations N]
 requests, default 100)] [--members N (of the listed organization, default 10000)] \
 [--other-members N (spread over the depth-3 organizations, default 40000)] [--member-walks N \
 (default 10)] [--no-breakdown (skip the diagnostic variants)] [--workers N (server HTTP workers; default: the server's, one per core)] [--server PATH (orgraph \
-binary; default: the one cargo built for this bench)] [--json FILE] [--markdown FILE] \
+binary; default: the one cargo built for this bench)] [--compare PATH (another orgraph binary: \
+figures (2) and (2b) again, alternating one request to each server)] [--json FILE] [--markdown FILE] \
 [--keep (leave the database behind)]";
 
 impl Args {
@@ -87,6 +89,7 @@ impl Args {
             breakdown: true,
             workers: None,
             server: None,
+            compare: None,
             json: None,
             markdown: None,
             keep: false,
@@ -109,6 +112,7 @@ impl Args {
                     "--member-walks" => args.member_walks = value.parse()?,
                     "--workers" => args.workers = Some(value.parse()?),
                     "--server" => args.server = Some(PathBuf::from(value)),
+                    "--compare" => args.compare = Some(PathBuf::from(value)),
                     "--json" => args.json = Some(PathBuf::from(value)),
                     "--markdown" => args.markdown = Some(PathBuf::from(value)),
                     other => return Err(format!("unknown argument {other}\n{USAGE}").into()),
@@ -515,6 +519,66 @@ fn settings_keys(settings: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// One request timed on two servers, alternating which goes first: slow drifts of the
+/// machine (load, frequency) hit both alike, so small differences show.
+struct Paired {
+    this: Samples,
+    other: Samples,
+    median_difference_ms: f64,
+}
+
+impl Paired {
+    fn measure(
+        this: &Client,
+        other: &Client,
+        pairs: usize,
+        query: &str,
+        variables: &Value,
+    ) -> BenchResult<Self> {
+        let (mine, theirs) = (
+            this.post(query, variables, false)?,
+            other.post(query, variables, false)?,
+        );
+        if mine.data != theirs.data {
+            return Err(
+                "the two servers answer differently; a comparison would be meaningless".into(),
+            );
+        }
+        for _ in 0..10 {
+            this.timed(query, variables)?;
+            other.timed(query, variables)?;
+        }
+        let time = |client: &Client| -> BenchResult<Duration> {
+            let start = Instant::now();
+            client.timed(query, variables)?;
+            Ok(start.elapsed())
+        };
+        let (mut mine, mut theirs, mut differences) = (Vec::new(), Vec::new(), Vec::new());
+        for pair in 0..pairs {
+            let (a, b) = if pair % 2 == 0 {
+                let a = time(this)?;
+                (a, time(other)?)
+            } else {
+                let b = time(other)?;
+                (time(this)?, b)
+            };
+            differences.push(millis(b) - millis(a));
+            mine.push(a);
+            theirs.push(b);
+        }
+        differences.sort_by(f64::total_cmp);
+        Ok(Self {
+            this: Samples::from(mine),
+            other: Samples::from(theirs),
+            median_difference_ms: differences.get(pairs / 2).copied().unwrap_or(0.0),
+        })
+    }
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
 fn main() -> BenchResult<()> {
     let args = Args::parse()?;
     let machine = Machine::detect();
@@ -870,6 +934,42 @@ fn main() -> BenchResult<()> {
         "effective_settings_leaves_by_id".into(),
         json!({ "organizations": leaf_ids.len(), "statements": probe.statements, "response_bytes": probe.bytes, "load_average": load, "latency": by_id.json() }),
     );
+    // The same two requests, paired with another server binary on the same database.
+    if let Some(other_binary) = &args.compare {
+        let other_server = Server::start(
+            other_binary,
+            &database.server_url(),
+            &secret,
+            args.workers,
+            &database.scratch_dir(),
+        )?;
+        let other = Client {
+            agent: agent(),
+            endpoint: format!("{}/graphql", other_server.base),
+            authorization: client.authorization.clone(),
+        };
+        let mut compared = Vec::new();
+        let leaf_variables = json!({ "id": holding_id });
+        for (figure, query, variables) in [
+            ("(2)", LEAF_SETTINGS, &leaf_variables),
+            ("(2b)", ENTITY_SETTINGS, &entity_variables),
+        ] {
+            let pair = Paired::measure(&client, &other, args.batch_iterations, query, variables)?;
+            println!(
+                "{figure} paired with {}: this server p50 {:.1} ms, the other p50 {:.1} ms, median paired difference (other − this) {:+.1} ms over {} pairs",
+                other_binary.display(),
+                millis(pair.this.percentile(0.5)),
+                millis(pair.other.percentile(0.5)),
+                pair.median_difference_ms,
+                args.batch_iterations,
+            );
+            compared.push(json!({ "figure": figure, "this": pair.this.json(), "other": pair.other.json(), "median_difference_ms": pair.median_difference_ms }));
+        }
+        report_json.insert(
+            "paired".into(),
+            json!({ "other": other_binary.display().to_string(), "figures": compared }),
+        );
+    }
     report_json.insert(
         "effective_settings_leaves".into(),
         json!({ "organizations": leaf_ids.len(), "values": folded, "statements": probe.statements, "response_bytes": probe.bytes, "load_average": load, "latency": batch.json() }),
