@@ -162,7 +162,7 @@ impl OutputType for EffectiveSettingList {
                         shared: chain,
                         part: *holder,
                     };
-                    shared.keep(field, &made_of, &value);
+                    return Ok(shared.keep(field, &made_of, value));
                 }
                 Ok(value)
             }

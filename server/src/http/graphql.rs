@@ -15,7 +15,7 @@ use futures_util::StreamExt;
 
 use crate::graphql::batches;
 use crate::graphql::loaders::Loaders;
-use crate::graphql::shared_answers::SharedAnswers;
+use crate::graphql::shared_answers::{write_json, SharedAnswers};
 use crate::store::StatementCounter;
 
 use super::auth::Authenticated;
@@ -270,7 +270,7 @@ async fn execute(
     // Serialized straight from the executor's values: a response of 1,000 organizations
     // holds some 30,000 of them, and a detour through `serde_json::Value` doubled the cost.
     let json = match bodies.as_slice() {
-        [only] if single => serde_json::to_vec(only),
+        [only] if single => write_json(only),
         all => serde_json::to_vec(all),
     };
     drop(bodies);
