@@ -438,13 +438,25 @@ impl CursorOrder {
 #[graphql(name = "OrganizationConnection", complex)]
 pub struct OrganizationConnection {
     pub edges: Vec<OrganizationEdge>,
-    pub page_info: PageInfo,
+    #[graphql(skip)]
+    pub has_next_page: bool,
     #[graphql(skip)]
     pub count: CountQuery,
 }
 
 #[ComplexObject]
 impl OrganizationConnection {
+    // Made when asked for, like the edges' cursors: a nested walk builds a page per parent.
+    async fn page_info(&self) -> PageInfo {
+        let cursor =
+            |edge: Option<&OrganizationEdge>| edge.map(|edge| edge.order.cursor_of(&edge.node.0));
+        page_info_between(
+            cursor(self.edges.first()),
+            cursor(self.edges.last()),
+            self.has_next_page,
+        )
+    }
+
     /// All items of the list, over every page (counted only when asked for).
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         if let CountQuery::Children {
@@ -474,9 +486,7 @@ impl OrganizationConnection {
     }
 
     fn build(rows: Vec<Organization>, limit: i64, count: CountQuery, order: CursorOrder) -> Self {
-        let (rows, more) = split_page(rows, limit);
-        let cursor = |org: Option<&Organization>| org.map(|org| order.cursor_of(org));
-        let page_info = page_info_between(cursor(rows.first()), cursor(rows.last()), more);
+        let (rows, has_next_page) = split_page(rows, limit);
         let edges = rows
             .into_iter()
             .map(|org| OrganizationEdge {
@@ -486,7 +496,7 @@ impl OrganizationConnection {
             .collect();
         Self {
             edges,
-            page_info,
+            has_next_page,
             count,
         }
     }
