@@ -2271,7 +2271,7 @@ fn random_run(server: &TestServer, token: &str, run: usize, seed: u64) -> String
     format!("tree depth {max_depth}, {done:?}, {locked_values} locked effective values at the end")
 }
 
-/// The whole network in one request (the DataLoaders batching every chain): effective
+/// The whole network in one request (the loaders batching every chain): effective
 /// settings, own definitions and own locks of every organization, against the model.
 fn compare_everything(server: &TestServer, token: &str, model: &Model, seed: u64, log: &[String]) {
     let node = format!(

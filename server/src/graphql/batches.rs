@@ -1,8 +1,8 @@
-//! When a request's DataLoader batches run: once the request can make no other progress.
+//! When a request's loader batches run: once the request can make no other progress.
 //!
-//! [`drive`] runs a request's execution; while it polls it, the loaders' batches are queued
-//! ([`spawn`]) instead of spawned on the runtime, and they start only when the execution is
-//! idle: polled, pending, and not woken while it was polled. Every resolver of a level has
+//! [`drive`] runs a request's execution; while it polls it, the loaders' batches (see
+//! `batch_loader`) are queued ([`spawn`]) instead of spawned on the runtime, and they start
+//! only when the execution is idle: polled, pending, and not woken while it was polled. Every resolver of a level has
 //! then asked for its keys, however many objects the level holds, so a level costs one batch
 //! per loader — a count that depends on the query's shape alone.
 //!
@@ -122,19 +122,17 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 mod tests {
     use std::collections::HashMap;
     use std::sync::atomic::AtomicUsize;
-    use std::time::Duration;
-
-    use async_graphql::dataloader::{DataLoader, Loader};
 
     use super::*;
+    use crate::graphql::batch_loader::{BatchLoad, BatchLoader};
 
     struct Doubling(Arc<AtomicUsize>);
 
-    impl Loader<u32> for Doubling {
+    impl BatchLoad for Doubling {
+        type Key = u32;
         type Value = u32;
-        type Error = std::convert::Infallible;
 
-        async fn load(&self, keys: &[u32]) -> Result<HashMap<u32, u32>, Self::Error> {
+        async fn load(&self, keys: &[u32]) -> async_graphql::Result<HashMap<u32, u32>> {
             self.0.fetch_add(1, Ordering::SeqCst);
             tokio::task::yield_now().await;
             Ok(keys.iter().map(|k| (*k, k * 2)).collect())
@@ -156,7 +154,7 @@ mod tests {
         .await;
     }
 
-    async fn two_levels(loader: &DataLoader<Doubling>) -> u32 {
+    async fn two_levels(loader: &BatchLoader<Doubling>) -> u32 {
         let objects = (0..1000u32).map(|key| async move {
             yield_once().await;
             let doubled = loader.load_one(key).await.unwrap().unwrap();
@@ -169,17 +167,11 @@ mod tests {
             .sum()
     }
 
-    fn loader(batches: &Arc<AtomicUsize>) -> DataLoader<Doubling> {
-        DataLoader::new(Doubling(batches.clone()), spawn)
-            .delay(Duration::ZERO)
-            .max_batch_size(usize::MAX)
-    }
-
     /// (The real case, 1,000 `_entities` through actix-web, is tests/api/federation.rs.)
     #[tokio::test(flavor = "current_thread")]
     async fn a_level_is_one_batch_however_often_its_objects_yield() {
         let batches = Arc::new(AtomicUsize::new(0));
-        let loader = loader(&batches);
+        let loader = BatchLoader::new(Doubling(batches.clone()));
         let sum = drive(two_levels(&loader)).await;
         assert_eq!(sum, (0..1000u32).map(|k| (k * 2 + 10_000) * 2).sum::<u32>());
         assert_eq!(batches.load(Ordering::SeqCst), 2, "one batch per level");

@@ -1,10 +1,8 @@
-//! Request-scoped DataLoaders: created per request, so nothing cached leaks between callers.
+//! Request-scoped loaders (see `batch_loader`): created per request, so nothing cached leaks between callers.
 //! Each turns the keys one resolver level asks for into one batched store call.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-
-use async_graphql::dataloader::{DataLoader, Loader};
 
 use crate::domain::contract_account::ContractAccount;
 use crate::domain::ids::{ContractAccountId, NetworkId, OrganizationId, UserId};
@@ -17,14 +15,14 @@ use crate::service::settings::ChainIndex;
 use crate::service::Services;
 use crate::store::settings::{StoredLock, StoredSetting};
 
-type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
+use super::batch_loader::{BatchLoad, BatchLoader, LoadResult};
 
 /// Organizations by id (deleted ones included; visibility is the resolvers' job).
 pub struct OrganizationLoader(pub Services);
 
-impl Loader<OrganizationId> for OrganizationLoader {
+impl BatchLoad for OrganizationLoader {
+    type Key = OrganizationId;
     type Value = Organization;
-    type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[OrganizationId]) -> LoadResult<OrganizationId, Organization> {
         let found = self.0.organizations_by_id(keys.to_vec()).await?;
@@ -35,9 +33,9 @@ impl Loader<OrganizationId> for OrganizationLoader {
 /// Organizations by their place in a tree: parents, roots and ancestor chains.
 pub struct OrganizationByPathLoader(pub Services);
 
-impl Loader<(NetworkId, TreePath)> for OrganizationByPathLoader {
+impl BatchLoad for OrganizationByPathLoader {
+    type Key = (NetworkId, TreePath);
     type Value = Organization;
-    type Error = async_graphql::Error;
 
     async fn load(
         &self,
@@ -59,9 +57,9 @@ impl Loader<(NetworkId, TreePath)> for OrganizationByPathLoader {
 
 pub struct ContractAccountLoader(pub Services);
 
-impl Loader<ContractAccountId> for ContractAccountLoader {
+impl BatchLoad for ContractAccountLoader {
+    type Key = ContractAccountId;
     type Value = ContractAccount;
-    type Error = async_graphql::Error;
 
     async fn load(
         &self,
@@ -75,9 +73,9 @@ impl Loader<ContractAccountId> for ContractAccountLoader {
 /// Users by id (federation's `User` entities; visibility is the resolver's job).
 pub struct UserLoader(pub Services);
 
-impl Loader<UserId> for UserLoader {
+impl BatchLoad for UserLoader {
+    type Key = UserId;
     type Value = User;
-    type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[UserId]) -> LoadResult<UserId, User> {
         let found = self.0.users_by_id(keys.to_vec()).await?;
@@ -132,9 +130,9 @@ pub struct ChildrenKey {
 
 pub struct ChildrenLoader(pub Services);
 
-impl Loader<ChildrenKey> for ChildrenLoader {
+impl BatchLoad for ChildrenLoader {
+    type Key = ChildrenKey;
     type Value = Vec<Organization>;
-    type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[ChildrenKey]) -> LoadResult<ChildrenKey, Vec<Organization>> {
         type Batch = (NetworkId, Option<(String, String)>, i64, bool);
@@ -188,9 +186,9 @@ pub struct ChildCountKey {
 
 pub struct ChildCountLoader(pub Services);
 
-impl Loader<ChildCountKey> for ChildCountLoader {
+impl BatchLoad for ChildCountLoader {
+    type Key = ChildCountKey;
     type Value = i64;
-    type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[ChildCountKey]) -> LoadResult<ChildCountKey, i64> {
         let mut batches: HashMap<(NetworkId, bool), Vec<OrganizationId>> = HashMap::new();
@@ -224,9 +222,9 @@ impl Loader<ChildCountKey> for ChildCountLoader {
 /// An organization's own setting definitions.
 pub struct OwnSettingsLoader(pub Services);
 
-impl Loader<(NetworkId, OrganizationId)> for OwnSettingsLoader {
+impl BatchLoad for OwnSettingsLoader {
+    type Key = (NetworkId, OrganizationId);
     type Value = Vec<StoredSetting>;
-    type Error = async_graphql::Error;
 
     async fn load(
         &self,
@@ -245,9 +243,9 @@ impl Loader<(NetworkId, OrganizationId)> for OwnSettingsLoader {
 /// The keys an organization locks.
 pub struct OwnLocksLoader(pub Services);
 
-impl Loader<(NetworkId, OrganizationId)> for OwnLocksLoader {
+impl BatchLoad for OwnLocksLoader {
+    type Key = (NetworkId, OrganizationId);
     type Value = Vec<StoredLock>;
-    type Error = async_graphql::Error;
 
     async fn load(
         &self,
@@ -301,9 +299,9 @@ fn by_network(keys: &[(NetworkId, OrganizationId)]) -> HashMap<NetworkId, Vec<Or
 /// parsed once and shared by every organization of the level.
 pub struct ChainSettingsLoader(pub Services);
 
-impl Loader<(NetworkId, TreePath)> for ChainSettingsLoader {
+impl BatchLoad for ChainSettingsLoader {
+    type Key = (NetworkId, TreePath);
     type Value = Arc<ChainIndex>;
-    type Error = async_graphql::Error;
 
     async fn load(
         &self,
@@ -338,9 +336,9 @@ impl Loader<(NetworkId, TreePath)> for ChainSettingsLoader {
 /// the resolver's job).
 pub struct ApplicationLoader(pub Services);
 
-impl Loader<crate::domain::ids::ApplicationId> for ApplicationLoader {
+impl BatchLoad for ApplicationLoader {
+    type Key = crate::domain::ids::ApplicationId;
     type Value = crate::domain::application::Application;
-    type Error = async_graphql::Error;
 
     async fn load(
         &self,
@@ -356,9 +354,9 @@ impl Loader<crate::domain::ids::ApplicationId> for ApplicationLoader {
 /// may read): one statement per network for a whole level of organizations.
 pub struct ApplicationsOfOrganizationLoader(pub Services);
 
-impl Loader<(NetworkId, OrganizationId)> for ApplicationsOfOrganizationLoader {
+impl BatchLoad for ApplicationsOfOrganizationLoader {
+    type Key = (NetworkId, OrganizationId);
     type Value = Vec<crate::domain::application::Application>;
-    type Error = async_graphql::Error;
 
     async fn load(
         &self,
@@ -377,9 +375,9 @@ impl Loader<(NetworkId, OrganizationId)> for ApplicationsOfOrganizationLoader {
 /// Every integration of an organization: one statement per network for a whole level.
 pub struct IntegrationsOfOrganizationLoader(pub Services);
 
-impl Loader<(NetworkId, OrganizationId)> for IntegrationsOfOrganizationLoader {
+impl BatchLoad for IntegrationsOfOrganizationLoader {
+    type Key = (NetworkId, OrganizationId);
     type Value = Vec<crate::domain::integration::Integration>;
-    type Error = async_graphql::Error;
 
     async fn load(
         &self,
@@ -397,38 +395,38 @@ impl Loader<(NetworkId, OrganizationId)> for IntegrationsOfOrganizationLoader {
 
 /// Everything a request needs beside the schema, attached with `Request::data`.
 pub struct Loaders {
-    pub organizations: DataLoader<OrganizationLoader>,
-    pub organizations_by_path: DataLoader<OrganizationByPathLoader>,
-    pub contract_accounts: DataLoader<ContractAccountLoader>,
-    pub users: DataLoader<UserLoader>,
-    pub children: DataLoader<ChildrenLoader>,
-    pub child_counts: DataLoader<ChildCountLoader>,
-    pub own_settings: DataLoader<OwnSettingsLoader>,
-    pub own_setting_locks: DataLoader<OwnLocksLoader>,
-    pub chain_settings: DataLoader<ChainSettingsLoader>,
-    pub applications: DataLoader<ApplicationLoader>,
-    pub applications_of_organization: DataLoader<ApplicationsOfOrganizationLoader>,
-    pub integrations_of_organization: DataLoader<IntegrationsOfOrganizationLoader>,
+    pub organizations: BatchLoader<OrganizationLoader>,
+    pub organizations_by_path: BatchLoader<OrganizationByPathLoader>,
+    pub contract_accounts: BatchLoader<ContractAccountLoader>,
+    pub users: BatchLoader<UserLoader>,
+    pub children: BatchLoader<ChildrenLoader>,
+    pub child_counts: BatchLoader<ChildCountLoader>,
+    pub own_settings: BatchLoader<OwnSettingsLoader>,
+    pub own_setting_locks: BatchLoader<OwnLocksLoader>,
+    pub chain_settings: BatchLoader<ChainSettingsLoader>,
+    pub applications: BatchLoader<ApplicationLoader>,
+    pub applications_of_organization: BatchLoader<ApplicationsOfOrganizationLoader>,
+    pub integrations_of_organization: BatchLoader<IntegrationsOfOrganizationLoader>,
     pub grants: Option<RequestGrants>,
 }
 
 impl Loaders {
     pub fn new(services: &Services, user: Option<UserId>) -> Self {
         Self {
-            organizations: batching(OrganizationLoader(services.clone())),
-            organizations_by_path: batching(OrganizationByPathLoader(services.clone())),
-            contract_accounts: batching(ContractAccountLoader(services.clone())),
-            users: batching(UserLoader(services.clone())),
-            children: batching(ChildrenLoader(services.clone())),
-            child_counts: batching(ChildCountLoader(services.clone())),
-            own_settings: batching(OwnSettingsLoader(services.clone())),
-            own_setting_locks: batching(OwnLocksLoader(services.clone())),
-            chain_settings: batching(ChainSettingsLoader(services.clone())),
-            applications: batching(ApplicationLoader(services.clone())),
-            applications_of_organization: batching(ApplicationsOfOrganizationLoader(
+            organizations: BatchLoader::new(OrganizationLoader(services.clone())),
+            organizations_by_path: BatchLoader::new(OrganizationByPathLoader(services.clone())),
+            contract_accounts: BatchLoader::new(ContractAccountLoader(services.clone())),
+            users: BatchLoader::new(UserLoader(services.clone())),
+            children: BatchLoader::new(ChildrenLoader(services.clone())),
+            child_counts: BatchLoader::new(ChildCountLoader(services.clone())),
+            own_settings: BatchLoader::new(OwnSettingsLoader(services.clone())),
+            own_setting_locks: BatchLoader::new(OwnLocksLoader(services.clone())),
+            chain_settings: BatchLoader::new(ChainSettingsLoader(services.clone())),
+            applications: BatchLoader::new(ApplicationLoader(services.clone())),
+            applications_of_organization: BatchLoader::new(ApplicationsOfOrganizationLoader(
                 services.clone(),
             )),
-            integrations_of_organization: batching(IntegrationsOfOrganizationLoader(
+            integrations_of_organization: BatchLoader::new(IntegrationsOfOrganizationLoader(
                 services.clone(),
             )),
             grants: user.map(|user| RequestGrants {
@@ -438,15 +436,4 @@ impl Loaders {
             }),
         }
     }
-}
-
-/// A loader that fetches as soon as the resolvers of one level have all asked (no timer: the
-/// batch starts when the request can make no other progress, see [`super::batches`]),
-/// however many keys they asked for; the store splits long key lists itself. No cache: each
-/// level's batch is one statement whatever other levels did, so a query's cost depends on its
-/// shape alone.
-fn batching<L>(loader: L) -> DataLoader<L> {
-    DataLoader::new(loader, super::batches::spawn)
-        .delay(std::time::Duration::ZERO)
-        .max_batch_size(usize::MAX)
 }

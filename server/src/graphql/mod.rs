@@ -1,7 +1,8 @@
-//! The GraphQL schema: thin resolvers over the services, nested fields through DataLoaders.
+//! The GraphQL schema: thin resolvers over the services, nested fields through batching loaders.
 
 pub mod access;
 pub mod application;
+pub mod batch_loader;
 pub mod batches;
 pub mod context;
 pub mod contract_account;

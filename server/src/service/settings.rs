@@ -189,7 +189,7 @@ fn refuse_below_lock(
 
 /// What the ancestor chains of a set of organizations hold, indexed by the path of the
 /// holding organization, with every stored value parsed once. One index serves a whole level
-/// of organizations (a DataLoader batch): each reads only its own chain's paths.
+/// of organizations (a loader batch): each reads only its own chain's paths.
 ///
 /// Folds are memoized per holder: the holders on an organization's chain are exactly those on
 /// the chain of its deepest holder, so organizations below the same deepest holder (1,000

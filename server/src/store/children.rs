@@ -1,5 +1,5 @@
 //! Children of many parents at once: the pages and counts the request's `children`
-//! DataLoaders ask for, one statement per level of a query.
+//! loaders ask for, one statement per level of a query.
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
@@ -13,7 +13,7 @@ use crate::domain::ids::{NetworkId, OrganizationId};
 use crate::domain::organization::Organization;
 
 /// The first page of children of each of several parents of one network, in one statement,
-/// for the request's DataLoader.
+/// for the request's loader.
 ///
 /// Each parent's page is a top-N read of the sibling-name index (`LIMIT` rows per parent, no
 /// matter how many children it has): a `LATERAL` join on PostgreSQL, a correlated `rowid IN`
