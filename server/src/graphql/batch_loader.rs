@@ -35,8 +35,10 @@ pub type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
 pub struct BatchLoader<L: BatchLoad> {
     loader: Arc<L>,
     /// The batch new keys join, until it starts loading.
-    open: Mutex<Option<Arc<Batch<L::Key, L::Value>>>>,
+    open: Mutex<Option<BatchOf<L>>>,
 }
+
+type BatchOf<L> = Arc<Batch<<L as BatchLoad>::Key, <L as BatchLoad>::Value>>;
 
 struct Batch<K, V> {
     /// The keys asked for; taken (`None`) when the batch starts loading, which closes it.
@@ -94,7 +96,7 @@ impl<L: BatchLoad> BatchLoader<L> {
 
     /// Adds `keys` to the open batch (opening one, and queueing its load, if there is none)
     /// and returns that batch.
-    fn join(&self, keys: impl Iterator<Item = L::Key>) -> Arc<Batch<L::Key, L::Value>> {
+    fn join(&self, keys: impl Iterator<Item = L::Key>) -> BatchOf<L> {
         let mut open = lock(&self.open);
         if let Some(batch) = open.as_ref() {
             if let Some(gathered) = lock(&batch.keys).as_mut() {
@@ -115,7 +117,7 @@ impl<L: BatchLoad> BatchLoader<L> {
     }
 
     /// Closes the batch, loads its keys and wakes its callers.
-    async fn run(loader: Arc<L>, batch: Arc<Batch<L::Key, L::Value>>) {
+    async fn run(loader: Arc<L>, batch: BatchOf<L>) {
         let keys: Vec<L::Key> = lock(&batch.keys)
             .take()
             .map(|keys| keys.into_iter().collect())
