@@ -271,20 +271,21 @@ impl OrganizationNode {
             include_deleted,
             limit: rows_to_fetch(ctx, limit),
         };
+        let nodes = ctx.look_ahead().field("edges").field("node");
         let key = ChildrenKey {
             network: self.0.network_id,
             parent: self.0.id,
             after,
             limit: listing.limit,
             include_deleted: listing.include_deleted,
+            with_chains: nodes.field("effectiveSettings").exists()
+                || nodes.field("effectiveSetting").exists(),
         };
-        let rows = loaders(ctx)?
-            .children
-            .load_one(key)
-            .await?
-            .unwrap_or_default();
+        let loaders = loaders(ctx)?;
+        let page = loaders.children.load_one(key).await?.unwrap_or_default();
+        loaders.prefetched_chains.keep(&page);
         Ok(OrganizationConnection::by_name(
-            rows,
+            page.rows,
             limit,
             CountQuery::Children {
                 network: self.0.network_id,

@@ -357,7 +357,11 @@ fn requested_keys(keys: Option<Vec<String>>) -> async_graphql::Result<Option<Vec
 }
 
 async fn chain_of(ctx: &Context<'_>, org: &Organization) -> async_graphql::Result<Arc<ChainIndex>> {
-    Ok(loaders(ctx)?
+    let loaders = loaders(ctx)?;
+    if let Some(chain) = loaders.prefetched_chains.of(org.id) {
+        return Ok(chain);
+    }
+    Ok(loaders
         .chain_settings
         .load_one((org.network_id, org.path.clone()))
         .await?
