@@ -352,10 +352,15 @@ async fn chains_of<'a>(
     paths: impl Iterator<Item = &'a TreePath>,
 ) -> async_graphql::Result<Arc<ChainIndex>> {
     // Borrowed slices of the paths: siblings share all their ancestors, so 1,000 leaves
-    // name some 1,100 distinct paths, allocated once each.
+    // name some 1,100 distinct paths, allocated once each. Each chain is walked up from its
+    // deepest path until one already known, whose ancestors are known too.
     let mut union: HashSet<&str> = HashSet::new();
     for path in paths {
-        union.extend(path.self_and_ancestor_strs());
+        for path in path.self_and_ancestor_strs().rev() {
+            if !union.insert(path) {
+                break;
+            }
+        }
     }
     let union = union
         .into_iter()
