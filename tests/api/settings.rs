@@ -18,6 +18,8 @@ on_both_backends!(
     moves_deletes_and_restores_change_what_is_inherited,
     custom_keys_and_the_listing_of_effective_settings,
     branches_sharing_values_answer_as_when_asked_one_by_one,
+    shared_answers_merge_with_repeated_fields_and_travel_in_batches,
+    a_mutation_reads_the_settings_its_earlier_fields_wrote,
     invalid_values_are_refused_and_write_nothing,
     random_operations_match_a_reference_fold,
 );
@@ -1243,6 +1245,85 @@ fragment Settings on Organization {
     sources { name parent { name } }
   }
 }";
+
+/// A shared answer is JSON text to the executor: it must still merge with another field of
+/// the same response key (here from a fragment), and be written as JSON in a batch's answers.
+fn shared_answers_merge_with_repeated_fields_and_travel_in_batches(backend: Backend) {
+    let server = TestServer::start(backend);
+    let mut net = Net::new(&server);
+    build(&mut net);
+    net.sub("Europe", "Madrid");
+    net.sub("Europe", "Rome");
+    let europe = json!({ "id": net.id("Europe") });
+    let branches = |selection: &str| {
+        format!(
+            "query($id: ID!) {{ organization(id: $id) {{ children(first: 10) {{ edges {{ node {{
+               name {selection} }} }} }} }} }}"
+        )
+    };
+    let plain = branches("effectiveSettings { key value sources { name } }");
+    let expected = server.gql(Some(&net.token), &plain, europe.clone());
+    let expected = expected.ok();
+    let edges = expected["organization"]["children"]["edges"].as_array();
+    assert_eq!(edges.map(Vec::len), Some(4), "{expected}");
+    assert_eq!(
+        expected["organization"]["children"]["edges"][1]["node"]["effectiveSettings"][0]["key"],
+        "address",
+        "Madrid's settings: {expected}"
+    );
+
+    let repeated = format!(
+        "{} fragment More on Organization {{ effectiveSettings {{ value sources {{ name }} }} }}",
+        branches("effectiveSettings { key } ...More")
+    );
+    let merged = server.gql(Some(&net.token), &repeated, europe.clone());
+    assert_eq!(merged.ok(), expected, "the two selections merged");
+
+    let batch = json!([
+        { "query": plain, "variables": europe },
+        { "query": repeated, "variables": europe },
+    ]);
+    let answers = server.post_json(Some(&net.token), &batch, None);
+    assert_eq!(answers.status, 200, "{}", answers.body);
+    for answer in answers.body.as_array().into_iter().flatten() {
+        assert_eq!(&answer["data"], expected, "in a batch");
+    }
+    assert_eq!(answers.body.as_array().map(Vec::len), Some(2));
+}
+
+/// The fields of a mutation run one after another: the settings a field reads are those the
+/// fields before it left, not those a `children` page read earlier in the same request.
+fn a_mutation_reads_the_settings_its_earlier_fields_wrote(backend: Backend) {
+    let server = TestServer::start(backend);
+    let mut net = Net::new(&server);
+    build(&mut net);
+    let mutation = "mutation($europe: ID!, $paris: ID!) {
+      first: setSetting(input: { organizationId: $europe, key: \"x-note\", value: 1 }) {
+        organization { children(first: 10) { edges { node {
+          name effectiveSetting(key: \"x-note\") { value }
+        } } } }
+      }
+      second: setSetting(input: { organizationId: $paris, key: \"x-note\", value: 2 }) {
+        organization { name effectiveSetting(key: \"x-note\") { value sources { name } } }
+      }
+    }";
+    let reply = server.gql(
+        Some(&net.token),
+        mutation,
+        json!({ "europe": net.id("Europe"), "paris": net.id("Paris") }),
+    );
+    let data = reply.ok();
+    let first = &data["first"]["organization"]["children"]["edges"];
+    assert_eq!(first[1]["node"]["name"], "Paris", "{data}");
+    assert_eq!(first[1]["node"]["effectiveSetting"]["value"], 1, "{data}");
+    let second = &data["second"]["organization"];
+    assert_eq!(second["effectiveSetting"]["value"], 2, "{data}");
+    assert_eq!(
+        second["effectiveSetting"]["sources"],
+        json!([{ "name": "Paris" }]),
+        "{data}"
+    );
+}
 
 /// Branches below one region share their effective values, and one request answers each
 /// shared `EffectiveSetting` once for all of them (graphql::shared_answers): asked together,

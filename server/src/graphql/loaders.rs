@@ -173,7 +173,15 @@ impl BatchLoad for ChildrenLoader {
                 .children_pages(network, parents, after.clone(), listing)
                 .await?;
             let chains = if with_chains {
-                Some(chains_of(&self.0, network, rows.iter().map(|org| &org.path)).await?)
+                // The page does not fail with them: without chains, each child's settings are
+                // read (and fail, if they do) through `chain_settings` as usual.
+                match chains_of(&self.0, network, rows.iter().map(|org| &org.path)).await {
+                    Ok(chains) => Some(chains),
+                    Err(error) => {
+                        tracing::warn!(message = %error.message, "settings chains not prefetched");
+                        None
+                    }
+                }
             } else {
                 None
             };
@@ -374,7 +382,8 @@ async fn chains_of<'a>(
 /// `effectiveSettings` read them at once instead of waiting for a batch of their own.
 /// Waiting costs more than the statements: each of 1,000 leaves' futures is woken through
 /// the dozen levels of the executor above it and polled again (some 9 ms of a 1,000-leaf
-/// request), where a page that brings the chains answers them on their first poll.
+/// request), where a page that brings the chains answers them on their first poll. Queries
+/// only: a mutation's later fields must read what its earlier fields wrote.
 #[derive(Default)]
 pub struct PrefetchedChains(Mutex<HashMap<OrganizationId, Arc<ChainIndex>>>);
 

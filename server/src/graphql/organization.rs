@@ -1,5 +1,6 @@
 //! The `Organization` type and its connection.
 
+use async_graphql::parser::types::OperationType;
 use async_graphql::{ComplexObject, Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -278,8 +279,11 @@ impl OrganizationNode {
             after,
             limit: listing.limit,
             include_deleted: listing.include_deleted,
-            with_chains: nodes.field("effectiveSettings").exists()
-                || nodes.field("effectiveSetting").exists(),
+            // Not in mutations: their fields run one after another, and a chain read for one
+            // would be stale for the next after a write.
+            with_chains: ctx.query_env.operation.node.ty == OperationType::Query
+                && (nodes.field("effectiveSettings").exists()
+                    || nodes.field("effectiveSetting").exists()),
         };
         let loaders = loaders(ctx)?;
         let page = loaders.children.load_one(key).await?.unwrap_or_default();

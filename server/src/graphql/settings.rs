@@ -106,7 +106,9 @@ impl OutputType for EffectiveSettingNode {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        let shared = ctx.data_opt::<SharedAnswers>().filter(|_| self.shareable);
+        let shared = ctx
+            .data_opt::<SharedAnswers>()
+            .filter(|shared| self.shareable && shared.may_share(ctx.query_env, field));
         let Some(shared) = shared else {
             return self.fields.resolve(ctx, field).await;
         };
@@ -302,7 +304,9 @@ pub async fn effective_settings(
     let requested = requested_keys(keys)?;
     let chain = chain_of(ctx, org).await?;
     let shareable = depends_on_value_alone(ctx.field());
-    let shared = ctx.data_opt::<SharedAnswers>().filter(|_| shareable);
+    let shared = ctx
+        .data_opt::<SharedAnswers>()
+        .filter(|shared| shareable && shared.may_share(ctx.query_env, ctx.item));
     // The holder's address in the chain: the chain's `Arc` is kept with the answer, so no
     // other holder can take that address while the answer is kept.
     let holder = chain

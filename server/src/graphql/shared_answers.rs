@@ -16,15 +16,20 @@
 //! executor's values instead cloned, serialized and freed the same few hundred bytes once
 //! per branch: a third of a 1,000-branch request. So a response executed with
 //! [`SharedAnswers`] in its data must be written with [`write_json`].
+//!
+//! Fields that share a response key in one selection set (`a { x } a { y }`, often from two
+//! fragments) are answered each on its own and merged by async-graphql walking the answers,
+//! which opaque JSON text would not survive: those fields are never shared
+//! ([`SharedAnswers::may_share`]).
 
 use std::any::Any;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::io;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
-use async_graphql::parser::types::Field;
-use async_graphql::{Positioned, ServerResult, Value};
+use async_graphql::parser::types::{Field, FragmentDefinition, Selection, SelectionSet};
+use async_graphql::{Name, Positioned, QueryEnv, ServerResult, Value};
 use bytes::Bytes;
 use serde::Serialize;
 
@@ -32,6 +37,8 @@ use serde::Serialize;
 #[derive(Default)]
 pub struct SharedAnswers {
     answers: Mutex<HashMap<Key, Answer>>,
+    /// The fields of the document that may not be shared, found on first use.
+    merged: OnceLock<MergedFields>,
 }
 
 /// (field of the document, shared value, the part of the shared value the answer is of).
@@ -66,6 +73,13 @@ impl<'a, T: Any + Send + Sync> SharedValue<'a, T> {
 }
 
 impl SharedAnswers {
+    /// Whether answers to `field` may be shared: not when async-graphql merges it with
+    /// another field of the same response key (see the module's documentation).
+    pub fn may_share(&self, document: &QueryEnv, field: &Positioned<Field>) -> bool {
+        let merged = self.merged.get_or_init(|| MergedFields::of(document));
+        !merged.all && !merged.fields.contains(&std::ptr::from_ref(field).addr())
+    }
+
     /// The answer of `field` for an object made of `made_of`, if one was already given.
     pub fn given<T: Any + Send + Sync>(
         &self,
@@ -122,6 +136,81 @@ impl SharedAnswers {
 
     fn lock(&self) -> MutexGuard<'_, HashMap<Key, Answer>> {
         self.answers.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The fields (by address) that share their response key with another field of their
+/// selection set, fragments expanded. A field inside a fragment counts as merged if it is
+/// anywhere it is spread; type conditions and `@skip`/`@include` are not evaluated (a field
+/// they would leave out only loses sharing).
+#[derive(Default)]
+struct MergedFields {
+    fields: HashSet<usize>,
+    /// Fragments nested deeper than [`MergedFields::MAX_NESTING`]: nothing is shared.
+    all: bool,
+}
+
+type Fragments = HashMap<Name, Positioned<FragmentDefinition>>;
+
+impl MergedFields {
+    /// Deeper than any fragment nesting a client writes; validation has refused cycles.
+    const MAX_NESTING: usize = 64;
+
+    fn of(document: &QueryEnv) -> Self {
+        let mut merged = Self::default();
+        let mut visited: HashSet<usize> = HashSet::new();
+        let mut pending = vec![&document.operation.node.selection_set.node];
+        while let Some(set) = pending.pop() {
+            if !visited.insert(std::ptr::from_ref(set).addr()) {
+                continue;
+            }
+            let mut by_key: HashMap<&str, Vec<&Positioned<Field>>> = HashMap::new();
+            merged.collect(set, &document.fragments, &mut by_key, 0);
+            for fields in by_key.into_values() {
+                if fields.len() > 1 {
+                    let addresses = fields.iter().map(|f| std::ptr::from_ref(*f).addr());
+                    merged.fields.extend(addresses);
+                }
+                pending.extend(fields.iter().map(|f| &f.node.selection_set.node));
+            }
+        }
+        merged
+    }
+
+    /// Groups the fields of `set`, through its fragments, by response key.
+    fn collect<'a>(
+        &mut self,
+        set: &'a SelectionSet,
+        fragments: &'a Fragments,
+        by_key: &mut HashMap<&'a str, Vec<&'a Positioned<Field>>>,
+        nesting: usize,
+    ) {
+        if nesting > Self::MAX_NESTING {
+            self.all = true;
+            return;
+        }
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => {
+                    let key = field.node.response_key().node.as_str();
+                    by_key.entry(key).or_default().push(field);
+                }
+                Selection::InlineFragment(inline) => {
+                    self.collect(
+                        &inline.node.selection_set.node,
+                        fragments,
+                        by_key,
+                        nesting + 1,
+                    );
+                }
+                Selection::FragmentSpread(spread) => {
+                    if let Some(fragment) = fragments.get(&spread.node.fragment_name.node) {
+                        let set = &fragment.node.selection_set.node;
+                        self.collect(set, fragments, by_key, nesting + 1);
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -271,7 +271,7 @@ async fn execute(
     // holds some 30,000 of them, and a detour through `serde_json::Value` doubled the cost.
     let json = match bodies.as_slice() {
         [only] if single => write_json(only),
-        all => serde_json::to_vec(all),
+        all => write_json(all),
     };
     drop(bodies);
     if json
