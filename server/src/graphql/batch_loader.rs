@@ -7,7 +7,9 @@
 //! Written here instead of using async-graphql's `DataLoader`, which gives each caller a
 //! channel and a map of its own, and hashes each key some six times on the way: about a
 //! tenth of a 1,000-organization request went there. No cache either: each level's batch is
-//! one load whatever other levels asked, so a query's cost depends on its shape alone.
+//! one load whatever other levels asked, so a query's cost depends on its shape alone. (The
+//! one thing kept across levels is explicit: the settings chains a `children` page brings
+//! for its children, `loaders::PrefetchedChains`.)
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
