@@ -1246,14 +1246,21 @@ fragment Settings on Organization {
   }
 }";
 
+/// [`build`], with Europe's branches Berlin, Madrid, Paris and Rome: three of them inherit
+/// alike, so their answers are shared.
+fn europe_with_four_branches(server: &TestServer) -> Net<'_> {
+    let mut net = Net::new(server);
+    build(&mut net);
+    net.sub("Europe", "Madrid");
+    net.sub("Europe", "Rome");
+    net
+}
+
 /// A shared answer is JSON text to the executor: it must still merge with another field of
 /// the same response key (here from a fragment), and be written as JSON in a batch's answers.
 fn shared_answers_merge_with_repeated_fields_and_travel_in_batches(backend: Backend) {
     let server = TestServer::start(backend);
-    let mut net = Net::new(&server);
-    build(&mut net);
-    net.sub("Europe", "Madrid");
-    net.sub("Europe", "Rome");
+    let net = europe_with_four_branches(&server);
     let europe = json!({ "id": net.id("Europe") });
     let branches = |selection: &str| {
         format!(
@@ -1289,6 +1296,26 @@ fn shared_answers_merge_with_repeated_fields_and_travel_in_batches(backend: Back
         assert_eq!(&answer["data"], expected, "in a batch");
     }
     assert_eq!(answers.body.as_array().map(Vec::len), Some(2));
+
+    // `effectiveSetting(key:)` below a page reads the chains the page brought, too.
+    let single = branches("effectiveSetting(key: \"address\") { key value sources { name } }");
+    let single = server.gql(Some(&net.token), &single, europe);
+    let single = single.ok();
+    for (plural, singular) in edges.into_iter().flatten().zip(
+        single["organization"]["children"]["edges"]
+            .as_array()
+            .into_iter()
+            .flatten(),
+    ) {
+        let address = plural["node"]["effectiveSettings"]
+            .as_array()
+            .and_then(|items| items.iter().find(|item| item["key"] == "address"));
+        assert_eq!(
+            Some(&singular["node"]["effectiveSetting"]),
+            address,
+            "{single}"
+        );
+    }
 }
 
 /// The fields of a mutation run one after another: the settings a field reads are those the
@@ -1331,10 +1358,7 @@ fn a_mutation_reads_the_settings_its_earlier_fields_wrote(backend: Backend) {
 /// region who may not see headquarters.
 fn branches_sharing_values_answer_as_when_asked_one_by_one(backend: Backend) {
     let server = TestServer::start(backend);
-    let mut net = Net::new(&server);
-    build(&mut net);
-    net.sub("Europe", "Madrid");
-    net.sub("Europe", "Rome");
+    let net = europe_with_four_branches(&server);
     assert!(net.lock("HQ", "branding"));
     let europe = net.id("Europe").to_owned();
     let employee = server.token("eve@example.com");

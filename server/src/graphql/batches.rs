@@ -2,9 +2,9 @@
 //!
 //! [`drive`] runs a request's execution; while it polls it, the loaders' batches (see
 //! `batch_loader`) are queued ([`spawn`]) instead of spawned on the runtime, and they start
-//! only when the execution is idle: polled, pending, and not woken while it was polled. Every resolver of a level has
-//! then asked for its keys, however many objects the level holds, so a level costs one batch
-//! per loader — a count that depends on the query's shape alone.
+//! only when the execution is idle: polled, pending, and not woken while it was polled. Every
+//! resolver of a level has then asked for its keys, however many objects the level holds, so a
+//! level costs one batch per loader — a count that depends on the query's shape alone.
 //!
 //! Spawning them would close batches too early: async-graphql resolves each object's fields in
 //! a `FuturesUnordered`, which wakes its task and yields after polling its pending futures, so

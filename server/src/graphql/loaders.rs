@@ -1,5 +1,6 @@
-//! Request-scoped loaders (see `batch_loader`): created per request, so nothing cached leaks between callers.
-//! Each turns the keys one resolver level asks for into one batched store call.
+//! Request-scoped loaders (see `batch_loader`): created per request, so nothing cached leaks
+//! between callers. Each turns the keys one resolver level asks for into one batched store
+//! call.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
