@@ -319,6 +319,11 @@ struct Figure {
     met: Option<bool>,
 }
 
+/// Pairs of the existence-oracle figure (8).
+const ORACLE_PAIRS: usize = 300;
+
+const ORGANIZATION_NAME: &str = "query($id: ID!) { organization(id: $id) { name } }";
+
 const EFFECTIVE_SETTINGS: &str = "query Effective($id: ID!) {
   organization(id: $id) {
     effectiveSettings { key value strategy sources { id } lockedBy { id } }
@@ -544,23 +549,33 @@ impl Paired {
                 "the two servers answer differently; a comparison would be meaningless".into(),
             );
         }
-        for _ in 0..10 {
-            this.timed(query, variables)?;
-            other.timed(query, variables)?;
-        }
         let time = |client: &Client| -> BenchResult<Duration> {
             let start = Instant::now();
             client.timed(query, variables)?;
             Ok(start.elapsed())
         };
+        Self::alternating(pairs, || time(this), || time(other))
+    }
+
+    /// Times `this` and `other` in `pairs` pairs, after 10 warm-up pairs, alternating which
+    /// goes first.
+    fn alternating(
+        pairs: usize,
+        mut this: impl FnMut() -> BenchResult<Duration>,
+        mut other: impl FnMut() -> BenchResult<Duration>,
+    ) -> BenchResult<Self> {
+        for _ in 0..10 {
+            this()?;
+            other()?;
+        }
         let (mut mine, mut theirs, mut differences) = (Vec::new(), Vec::new(), Vec::new());
         for pair in 0..pairs {
             let (a, b) = if pair % 2 == 0 {
-                let a = time(this)?;
-                (a, time(other)?)
+                let a = this()?;
+                (a, other()?)
             } else {
-                let b = time(other)?;
-                (time(this)?, b)
+                let b = other()?;
+                (this()?, b)
             };
             differences.push(millis(b) - millis(a));
             mine.push(a);
@@ -1184,6 +1199,68 @@ fn main() -> BenchResult<()> {
             "last_pages": last_pages.json(),
             "all_pages": all_pages.json(),
             "walk_ms": walk_ms,
+        }),
+    );
+
+    // 8. Existence oracle (issue 12): an organization hidden from the caller and an id
+    // that never existed, in interleaved pairs, by a caller with a network of their own.
+    let stranger = TokenKeys::hs256(secret.as_bytes(), DEFAULT_ISSUER, DEFAULT_AUDIENCE)
+        .issue_user_token(
+            "stranger@bench.example",
+            None,
+            Utc::now(),
+            chrono::Duration::hours(6),
+        )?;
+    let stranger = Client {
+        agent: agent(),
+        endpoint: format!("{}/graphql", server.base),
+        authorization: format!("Bearer {stranger}"),
+    };
+    stranger.data(
+        "mutation { addOrganization(input: { name: \"Elsewhere\" }) { organization { id } } }",
+        &json!({}),
+    )?;
+    let not_found = |id: String| -> BenchResult<Duration> {
+        let start = Instant::now();
+        let (status, text) = stranger.send(ORGANIZATION_NAME, &json!({ "id": id }), false)?;
+        let took = start.elapsed();
+        if status != 200 || !text.contains("NOT_FOUND") {
+            return Err(format!("expected NOT_FOUND, got HTTP {status}: {text:.500}").into());
+        }
+        Ok(took)
+    };
+    let oracle = Paired::alternating(
+        ORACLE_PAIRS,
+        || not_found(deepest_id.clone()),
+        || not_found(uuid::Uuid::new_v4().to_string()),
+    )?;
+    println!(
+        "(8) existence oracle, {ORACLE_PAIRS} interleaved pairs: hidden {}; nonexistent {}; median paired difference {:.3} ms",
+        oracle.this.summary(),
+        oracle.other.summary(),
+        oracle.median_difference_ms
+    );
+    figures.push(Figure {
+        issue: 12,
+        what: format!(
+            "`organization(id:)` NOT_FOUND, hidden organization vs. nonexistent id ({ORACLE_PAIRS} interleaved pairs)"
+        ),
+        result: format!(
+            "medians {:.3} ms vs. {:.3} ms (paired difference {:+.3} ms)",
+            millis(oracle.this.p50()),
+            millis(oracle.other.p50()),
+            oracle.median_difference_ms
+        ),
+        target: "no difference".into(),
+        met: Some(oracle.median_difference_ms.abs() < 0.02),
+    });
+    report_json.insert(
+        "existence_oracle".into(),
+        json!({
+            "pairs": ORACLE_PAIRS,
+            "hidden": oracle.this.json(),
+            "nonexistent": oracle.other.json(),
+            "median_paired_difference_ms": oracle.median_difference_ms,
         }),
     );
 

@@ -9,6 +9,7 @@ mod applications;
 mod bad_input;
 mod concurrency;
 mod crash;
+mod exposure;
 mod federation;
 mod pagination;
 mod prepared;

@@ -40,6 +40,12 @@ uuid_id!(
     /// A tree; stable for the tree's life, whatever happens to its root.
     NetworkId
 );
+
+impl NetworkId {
+    /// The network that holds nothing (the nil UUID): where lookups of ids that route
+    /// nowhere go, so that they cost what a hidden one does.
+    pub const NONE: Self = Self(Uuid::nil());
+}
 uuid_id!(UserId);
 uuid_id!(ContractAccountId);
 uuid_id!(GrantId);

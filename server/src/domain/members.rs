@@ -111,19 +111,33 @@ pub fn parse_permissions(raw: &[String]) -> DomainResult<PermissionSet> {
 /// Nobody hands out more than they hold: the granted permissions must be a subset of the
 /// granter's own at the place of the grant.
 pub fn check_no_escalation(granted: PermissionSet, granter: PermissionSet) -> DomainResult<()> {
-    let missing: Vec<&str> = granted
+    match not_held(granted, granter) {
+        None => Ok(()),
+        Some(missing) => Err(DomainError::Forbidden(format!(
+            "you can't grant permissions you don't hold here: {missing}"
+        ))),
+    }
+}
+
+/// Nobody takes rights away from someone who holds more than they do: suspending, removing
+/// or revoking needs every permission the target holds at that organization.
+pub fn check_not_outranked(target: PermissionSet, actor: PermissionSet) -> DomainResult<()> {
+    match not_held(target, actor) {
+        None => Ok(()),
+        Some(beyond) => Err(DomainError::Forbidden(format!(
+            "this member holds permissions here that you don't: {beyond}"
+        ))),
+    }
+}
+
+/// The names of the permissions in `wanted` that `held` lacks, or `None` when it has them all.
+fn not_held(wanted: PermissionSet, held: PermissionSet) -> Option<String> {
+    let missing: Vec<&str> = wanted
         .iter()
-        .filter(|p| !granter.contains(*p))
+        .filter(|p| !held.contains(*p))
         .map(Permission::as_str)
         .collect();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(DomainError::Forbidden(format!(
-            "you can't grant permissions you don't hold here: {}",
-            missing.join(", ")
-        )))
-    }
+    (!missing.is_empty()).then(|| missing.join(", "))
 }
 
 #[cfg(test)]

@@ -12,5 +12,6 @@ pub mod permissions;
 pub mod settings;
 pub mod tree_path;
 pub mod user;
+pub mod visibility;
 
 pub use error::{DomainError, DomainResult};

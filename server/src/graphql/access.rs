@@ -5,7 +5,7 @@ use async_graphql::{ComplexObject, Context, Enum, Json, Object, SimpleObject, ID
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::domain::audit::AuditEvent;
+use crate::domain::audit::AuditEntry;
 use crate::domain::ids::{AuditEventId, MemberId, OrganizationId};
 use crate::domain::members::{CustomRole, Grant, Member, MemberStatus, OnboardingSource};
 use crate::domain::organization::Organization;
@@ -382,43 +382,49 @@ pub async fn grants(
     Ok(found.into_iter().map(GrantNode).collect())
 }
 
-/// One entry of the audit log.
-pub struct AuditEventNode(pub AuditEvent);
+/// One entry of the audit log, as the reader may see it.
+pub struct AuditEventNode(pub AuditEntry);
 
 #[Object(name = "AuditEvent")]
 impl AuditEventNode {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        ID(self.0.event.id.to_string())
     }
 
     /// The mutation, e.g. `moveOrganization`.
     async fn action(&self) -> &str {
-        &self.0.action
+        &self.0.event.action
     }
 
+    /// Who did it; `null` when the reader may not see that user.
     async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserNode>> {
+        if !self.0.actor_visible {
+            return Ok(None);
+        }
         Ok(loaders(ctx)?
             .users
-            .load_one(self.0.actor)
+            .load_one(self.0.event.actor)
             .await?
             .map(UserNode))
     }
 
     /// The id of the object changed when it isn't the organization itself.
     async fn target_id(&self) -> Option<&str> {
-        self.0.target_id.as_deref()
+        self.0.event.target_id.as_deref()
     }
 
+    /// The state before the change; ids the reader may not see read `"REDACTED"`.
     async fn before(&self) -> Option<Json<Value>> {
-        self.0.before.clone().map(Json)
+        self.0.event.before.clone().map(Json)
     }
 
+    /// The state after the change; ids the reader may not see read `"REDACTED"`.
     async fn after(&self) -> Option<Json<Value>> {
-        self.0.after.clone().map(Json)
+        self.0.event.after.clone().map(Json)
     }
 
     async fn occurred_at(&self) -> DateTime<Utc> {
-        self.0.occurred_at
+        self.0.event.occurred_at
     }
 }
 
@@ -467,13 +473,13 @@ pub async fn audit_log(
         None => None,
     };
     let rows = services(ctx)?
-        .audit_page(org, after, rows_to_fetch(ctx, limit))
+        .audit_page(principal(ctx)?, org, after, rows_to_fetch(ctx, limit))
         .await?;
     let (rows, more) = split_page(rows, limit);
     let edges: Vec<AuditEventEdge> = rows
         .into_iter()
         .map(|e| AuditEventEdge {
-            cursor: encode_cursor(&[&e.occurred_at.to_rfc3339(), &e.id.to_string()]),
+            cursor: encode_cursor(&[&e.event.occurred_at.to_rfc3339(), &e.event.id.to_string()]),
             node: AuditEventNode(e),
         })
         .collect();

@@ -6,7 +6,7 @@ use async_graphql::Context;
 use crate::auth::Principal;
 use crate::domain::ids::NetworkId;
 use crate::domain::organization::Organization;
-use crate::domain::permissions::{effective_permissions, Permission, PermissionSet, PlacedGrant};
+use crate::domain::permissions::{effective_permissions, PermissionSet, PlacedGrant};
 use crate::service::{ApiError, Services};
 
 use super::loaders::{Loaders, RequestGrants};
@@ -59,11 +59,7 @@ pub async fn can_see(ctx: &Context<'_>, org: &Organization) -> async_graphql::Re
 }
 
 /// [`can_see`] with the caller's grants in `org`'s network at hand.
-pub fn sees(placed: &[PlacedGrant], org: &Organization) -> bool {
-    let permissions = effective_permissions(placed, org);
-    permissions.contains(Permission::OrganizationRead)
-        && (!org.is_deleted() || permissions.contains(Permission::OrganizationManage))
-}
+pub use crate::domain::visibility::sees_organization as sees;
 
 /// `org` if the caller may see it, else `NOT_FOUND` (never a hint that it exists).
 pub async fn visible(
@@ -72,6 +68,12 @@ pub async fn visible(
 ) -> async_graphql::Result<Organization> {
     match org {
         Some(org) if can_see(ctx, &org).await? => Ok(org),
-        _ => Err(ApiError::NotFound.into()),
+        Some(_) => Err(ApiError::NotFound.into()),
+        None => {
+            // The work a hidden organization costs (reading the caller's grants), so that
+            // the time of the answer does not tell the two apart.
+            request_grants(ctx)?.everywhere().await?;
+            Err(ApiError::NotFound.into())
+        }
     }
 }

@@ -1,10 +1,13 @@
 //! Authorization inside write transactions: grants are read fresh, under the network lock.
 
+use std::collections::{BTreeMap, HashSet};
+
 use crate::auth::Principal;
-use crate::domain::ids::{NetworkId, OrganizationId};
+use crate::domain::ids::{NetworkId, OrganizationId, UserId};
 use crate::domain::organization::Organization;
-use crate::domain::permissions::{effective_permissions, Permission, PermissionSet};
-use crate::store::{grants, networks, organizations, DbConnection};
+use crate::domain::permissions::{effective_permissions, Permission, PermissionSet, PlacedGrant};
+use crate::domain::visibility::sees_user_at;
+use crate::store::{grants, members, networks, organizations, DbConnection};
 
 use super::error::{ApiError, ApiResult};
 
@@ -58,4 +61,32 @@ pub fn locked_live(
         .find(|o| !o.is_deleted())
         .ok_or(ApiError::NotFound)?;
     Ok((network, org))
+}
+
+/// The users among `candidates` that the principal may see (`domain::visibility`): always
+/// themselves, otherwise through an organization where they hold `members:read`. Every
+/// other id must answer as an unknown one does.
+pub fn visible_users(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    candidates: &[UserId],
+) -> ApiResult<HashSet<UserId>> {
+    let me = principal.user().id;
+    let mut visible: HashSet<UserId> = candidates.iter().copied().filter(|u| *u == me).collect();
+    let others: Vec<UserId> = candidates.iter().copied().filter(|u| *u != me).collect();
+    if others.is_empty() {
+        return Ok(visible);
+    }
+    let mut reader: BTreeMap<NetworkId, Vec<PlacedGrant>> = BTreeMap::new();
+    for (network, grant) in grants::placed_for_user(conn, me, None)? {
+        reader.entry(network).or_default().push(grant);
+    }
+    let networks: Vec<NetworkId> = reader.keys().copied().collect();
+    for (user, network, placement) in members::placements_of_users(conn, &networks, &others)? {
+        let held = reader.get(&network).map(Vec::as_slice).unwrap_or_default();
+        if sees_user_at(held, &placement) {
+            visible.insert(user);
+        }
+    }
+    Ok(visible)
 }

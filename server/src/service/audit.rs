@@ -3,12 +3,17 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use std::collections::{HashMap, HashSet};
+
 use crate::auth::Principal;
-use crate::domain::audit::AuditEvent;
+use crate::domain::audit::{AuditEntry, AuditEvent, Reference};
 use crate::domain::ids::{AuditEventId, NetworkId, OrganizationId};
 use crate::domain::organization::Organization;
-use crate::store::{audit, DbConnection};
+use crate::domain::permissions::{effective_permissions_on_application, Permission, PlacedGrant};
+use crate::domain::visibility::sees_organization;
+use crate::store::{applications, audit, contract_accounts, grants, organizations, DbConnection};
 
+use super::access::visible_users;
 use super::error::ApiResult;
 
 /// What one mutation did, to be appended to the audit log.
@@ -111,19 +116,29 @@ pub fn organization_state(org: &Organization) -> Value {
 }
 
 impl super::Services {
-    /// One page of an organization's audit log, newest first.
+    /// One page of an organization's audit log, newest first, as `reader` may see it: every
+    /// id the reader could not look up themselves is redacted (`domain::audit::REDACTED`).
     pub async fn audit_page(
         &self,
+        reader: &Principal,
         org: &Organization,
         after: Option<(DateTime<Utc>, AuditEventId)>,
         limit: i64,
-    ) -> ApiResult<Vec<AuditEvent>> {
-        let (network, id) = (org.network_id, org.id);
+    ) -> ApiResult<Vec<AuditEntry>> {
+        let (reader, org) = (reader.clone(), org.clone());
         self.store
             .read(move |conn| {
-                Ok::<_, super::ApiError>(audit::page_for_organization(
-                    conn, network, id, after, limit,
-                )?)
+                let events =
+                    audit::page_for_organization(conn, org.network_id, org.id, after, limit)?;
+                let references: HashSet<Reference> =
+                    events.iter().flat_map(AuditEvent::references).collect();
+                let visible = visible_references(conn, &reader, &org, references)?;
+                Ok::<_, super::ApiError>(
+                    events
+                        .into_iter()
+                        .map(|event| event.redacted(|r| visible.contains(r)))
+                        .collect(),
+                )
             })
             .await
     }
@@ -136,4 +151,79 @@ impl super::Services {
             })
             .await
     }
+}
+
+/// The references among `references` that `reader` could look up themselves, by the rules
+/// the API answers them with: organizations they can see, contract accounts they own or that
+/// `org` (whose log this is) uses, users `visible_users` lets through, applications they
+/// hold `applications:read` on.
+fn visible_references(
+    conn: &mut DbConnection,
+    reader: &Principal,
+    org: &Organization,
+    references: HashSet<Reference>,
+) -> ApiResult<HashSet<Reference>> {
+    let (mut organization_ids, mut account_ids, mut user_ids, mut application_ids) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for reference in &references {
+        match *reference {
+            Reference::Organization(id) => organization_ids.push(id),
+            Reference::ContractAccount(id) => account_ids.push(id),
+            Reference::User(id) => user_ids.push(id),
+            Reference::Application(id) => application_ids.push(id),
+        }
+    }
+    let applications = applications::find_many(conn, &application_ids)?;
+    organization_ids.extend(applications.iter().map(|a| a.organization_id));
+    let organizations: HashMap<OrganizationId, Organization> =
+        organizations::find_many(conn, &organization_ids)?
+            .into_iter()
+            .map(|o| (o.id, o))
+            .collect();
+    let networks: Vec<NetworkId> = organizations.values().map(|o| o.network_id).collect();
+    let mut placed: HashMap<NetworkId, Vec<PlacedGrant>> = HashMap::new();
+    for (network, grant) in grants::placed_for_user(conn, reader.user().id, Some(&networks))? {
+        placed.entry(network).or_default().push(grant);
+    }
+    let grants_in = |o: &Organization| {
+        placed
+            .get(&o.network_id)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    };
+    let sees = |id: &OrganizationId| {
+        organizations
+            .get(id)
+            .is_some_and(|o| sees_organization(grants_in(o), o))
+    };
+    let mut visible: HashSet<Reference> = HashSet::new();
+    visible.extend(
+        organization_ids
+            .iter()
+            .filter(|id| sees(id))
+            .map(|id| Reference::Organization(*id)),
+    );
+    visible.extend(
+        contract_accounts::find_many(conn, &account_ids)?
+            .into_iter()
+            .filter(|a| a.owner_user_id == reader.user().id || a.id == org.contract_account_id)
+            .map(|a| Reference::ContractAccount(a.id)),
+    );
+    visible.extend(
+        visible_users(conn, reader, &user_ids)?
+            .into_iter()
+            .map(Reference::User),
+    );
+    visible.extend(
+        applications
+            .iter()
+            .filter(|a| {
+                organizations.get(&a.organization_id).is_some_and(|o| {
+                    effective_permissions_on_application(grants_in(o), o, a.id)
+                        .contains(Permission::ApplicationsRead)
+                })
+            })
+            .map(|a| Reference::Application(a.id)),
+    );
+    Ok(visible)
 }

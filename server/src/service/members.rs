@@ -10,8 +10,8 @@ use crate::domain::ids::{
     UserId,
 };
 use crate::domain::members::{
-    check_no_escalation, parse_permissions, validate_role_name, CustomRole, Grant, Member,
-    MemberStatus, OnboardingSource,
+    check_no_escalation, check_not_outranked, parse_permissions, validate_role_name, CustomRole,
+    Grant, Member, MemberStatus, OnboardingSource,
 };
 use crate::domain::organization::Organization;
 use crate::domain::permissions::{
@@ -22,7 +22,7 @@ use crate::domain::user::User;
 use crate::store::members::MemberListing;
 use crate::store::{grants, members, roles, users, DbConnection};
 
-use super::access::{check, locked_live, permissions_at, require};
+use super::access::{check, locked_live, permissions_at, require, visible_users};
 use super::audit::{record, Change};
 use super::error::{ApiError, ApiResult};
 use super::Services;
@@ -168,9 +168,11 @@ impl Services {
         self.store
             .write(move |conn| {
                 let (network, org) = locked_live(conn, organization)?;
-                require(conn, &principal, &org, Permission::MembersManage)?;
+                let held = permissions_at(conn, &principal, &org)?;
+                check(held, Permission::MembersManage)?;
                 let mut member = members::find_for_user(conn, network, org.id, user)?
                     .ok_or(ApiError::NotFound)?;
+                check_not_outranked(permissions_if_reinstated(conn, user, &org)?, held)?;
                 let (before, after) = change(conn, &mut member)?;
                 member.updated_at = now;
                 members::update(conn, &member)?;
@@ -283,11 +285,19 @@ impl Services {
         let principal = principal.clone();
         self.store
             .write(move |conn| {
+                // The organization first: nothing about the user is looked at for a caller
+                // who may not grant here.
                 let (_, org) = locked_live(conn, new.organization_id)?;
+                check(
+                    permissions_at(conn, &principal, &org)?,
+                    Permission::RolesManage,
+                )?;
                 let user = match &new.user {
-                    UserRef::Id(id) => users::find_many(conn, &[*id])?
-                        .into_iter()
-                        .next()
+                    UserRef::Id(id) => visible_users(conn, &principal, &[*id])?
+                        .contains(id)
+                        .then(|| users::find_many(conn, &[*id]))
+                        .transpose()?
+                        .and_then(|found| found.into_iter().next())
                         .ok_or_else(|| ApiError::bad_input("userId", "no such user"))?,
                     UserRef::Email(email) => {
                         let email = validate_email("email", email)?;
@@ -319,10 +329,14 @@ impl Services {
         self.store
             .write(move |conn| {
                 let (network, org) = locked_live(conn, organization)?;
-                require(conn, &principal, &org, Permission::RolesManage)?;
+                let held = permissions_at(conn, &principal, &org)?;
+                check(held, Permission::RolesManage)?;
                 let found = grants::find(conn, network, grant)?
                     .filter(|g| g.organization_id == org.id)
                     .ok_or(ApiError::NotFound)?;
+                let taken = permissions_if_reinstated(conn, found.user_id, &org)?
+                    .union(granted_permissions(conn, &found)?);
+                check_not_outranked(taken, held)?;
                 grants::delete(conn, network, grant)?;
                 record(
                     conn,
@@ -478,6 +492,31 @@ fn grant_in(
         now,
     )?;
     Ok(grant)
+}
+
+/// What `user` holds at `org`, counting grants that a suspension holds back: taking away
+/// from a suspended administrator is judged by what reinstating them would give back.
+fn permissions_if_reinstated(
+    conn: &mut DbConnection,
+    user: UserId,
+    org: &Organization,
+) -> ApiResult<PermissionSet> {
+    let placed: Vec<PlacedGrant> =
+        grants::placed_for_user_if_reinstated(conn, user, Some(&[org.network_id]))?
+            .into_iter()
+            .map(|(_, g)| g)
+            .collect();
+    Ok(effective_permissions(&placed, org))
+}
+
+/// The permissions one grant hands out (on its application only, for a grant on one).
+fn granted_permissions(conn: &mut DbConnection, grant: &Grant) -> ApiResult<PermissionSet> {
+    Ok(match grant.custom_role_id {
+        Some(role) => roles::find(conn, grant.network_id, role)?
+            .map(|r| r.permissions)
+            .unwrap_or(PermissionSet::EMPTY),
+        None => built_in_permissions(&grant.role).unwrap_or(PermissionSet::EMPTY),
+    })
 }
 
 fn application_of(

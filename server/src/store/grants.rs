@@ -52,6 +52,30 @@ pub fn placed_for_user(
     user: UserId,
     networks: Option<&[NetworkId]>,
 ) -> QueryResult<Vec<(NetworkId, PlacedGrant)>> {
+    placed(conn, user, networks, MemberStatuses::ThatApply)
+}
+
+/// [`placed_for_user`] including the grants that a suspended or removed membership holds
+/// back: what the user would hold if reinstated.
+pub fn placed_for_user_if_reinstated(
+    conn: &mut DbConnection,
+    user: UserId,
+    networks: Option<&[NetworkId]>,
+) -> QueryResult<Vec<(NetworkId, PlacedGrant)>> {
+    placed(conn, user, networks, MemberStatuses::Any)
+}
+
+enum MemberStatuses {
+    ThatApply,
+    Any,
+}
+
+fn placed(
+    conn: &mut DbConnection,
+    user: UserId,
+    networks: Option<&[NetworkId]>,
+    statuses: MemberStatuses,
+) -> QueryResult<Vec<(NetworkId, PlacedGrant)>> {
     let mut query = grants::table
         .inner_join(
             organizations::table.on(organizations::network_id
@@ -70,14 +94,16 @@ pub fn placed_for_user(
                 .and(members::user_id.eq(grants::user_id))),
         )
         .filter(grants::user_id.eq(user.to_string()))
+        .into_boxed();
+    if let MemberStatuses::ThatApply = statuses {
         // A suspended or removed member's grants on that organization stop applying.
-        .filter(
+        query = query.filter(
             members::status
                 .nullable()
                 .is_null()
                 .or(members::status.nullable().eq_any(["INVITED", "ACTIVE"])),
-        )
-        .into_boxed();
+        );
+    }
     if let Some(networks) = networks {
         let keys: Vec<String> = networks.iter().map(ToString::to_string).collect();
         query = query.filter(grants::network_id.eq_any(keys));

@@ -9,6 +9,7 @@ use super::DbConnection;
 use crate::domain::ids::{IntegrationId, MemberId, NetworkId, OrganizationId, UserId};
 use crate::domain::members::{Member, MemberStatus, OnboardingSource};
 use crate::domain::tree_path::TreePath;
+use crate::domain::visibility::UserPlacement;
 
 type MemberRow = (
     String,
@@ -221,4 +222,52 @@ pub fn is_calendar_of(
             .filter(integrations::kind.eq("CALENDAR")),
     ))
     .get_result(conn)
+}
+
+/// Where `users` appear in `networks` (memberships and grants), on live organizations: what
+/// the user-visibility rule (`domain::visibility`) needs.
+pub fn placements_of_users(
+    conn: &mut DbConnection,
+    networks: &[NetworkId],
+    users: &[UserId],
+) -> QueryResult<Vec<(UserId, NetworkId, UserPlacement)>> {
+    if networks.is_empty() || users.is_empty() {
+        return Ok(Vec::new());
+    }
+    let networks: Vec<String> = networks.iter().map(ToString::to_string).collect();
+    let users: Vec<String> = users.iter().map(ToString::to_string).collect();
+    let memberships: Vec<(String, String, String)> = members::table
+        .inner_join(
+            organizations::table.on(organizations::network_id
+                .eq(members::network_id)
+                .and(organizations::id.eq(members::organization_id))),
+        )
+        .filter(members::network_id.eq_any(&networks))
+        .filter(members::user_id.eq_any(&users))
+        .filter(organizations::deleted_at.is_null())
+        .select((members::user_id, members::network_id, organizations::path))
+        .load(conn)?;
+    let granted: Vec<(String, String, String)> = grants::table
+        .inner_join(
+            organizations::table.on(organizations::network_id
+                .eq(grants::network_id)
+                .and(organizations::id.eq(grants::organization_id))),
+        )
+        .filter(grants::network_id.eq_any(&networks))
+        .filter(grants::user_id.eq_any(&users))
+        .filter(organizations::deleted_at.is_null())
+        .select((grants::user_id, grants::network_id, organizations::path))
+        .load(conn)?;
+    let placed = |rows: Vec<(String, String, String)>, place: fn(TreePath) -> UserPlacement| {
+        rows.into_iter().map(move |(user, network, path)| {
+            Ok((
+                parse_id(&user)?,
+                parse_id(&network)?,
+                place(TreePath::from_stored(path)),
+            ))
+        })
+    };
+    placed(memberships, UserPlacement::Member)
+        .chain(placed(granted, UserPlacement::Grant))
+        .collect()
 }

@@ -61,8 +61,19 @@ pub fn find_many(
     let located = networks_of(conn, ids)?;
     let mut by_network: std::collections::BTreeMap<NetworkId, Vec<OrganizationId>> =
         std::collections::BTreeMap::new();
-    for (id, network) in located {
+    for &(id, network) in &located {
         by_network.entry(network).or_default().push(id);
+    }
+    // Ids that route nowhere are still looked up, in the network that holds nothing: a
+    // nonexistent id then runs the same statements as an organization hidden in another
+    // network, and the time of the answer tells nothing about which it was.
+    if located.len() < ids.len() {
+        let unrouted: Vec<OrganizationId> = ids
+            .iter()
+            .filter(|id| !located.iter().any(|(routed, _)| routed == *id))
+            .copied()
+            .collect();
+        by_network.insert(NetworkId::NONE, unrouted);
     }
     let mut found = Vec::with_capacity(ids.len());
     for (network, ids) in by_network {

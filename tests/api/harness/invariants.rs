@@ -24,6 +24,9 @@ pub fn row_counts(db: &TestDatabase) -> BTreeMap<&'static str, i64> {
         "organizations",
         "organization_networks",
         "grants",
+        "members",
+        "custom_roles",
+        "audit_events",
     ]
     .into_iter()
     .map(|table| {
