@@ -9,6 +9,7 @@ use subtle::ConstantTimeEq;
 
 use super::error::{DomainError, DomainResult};
 use super::ids::{ApplicationId, NetworkId, OrganizationId};
+use super::name::Name;
 use super::organization::{Organization, OrganizationKind};
 use super::permissions::{
     effective_permissions, effective_permissions_on_application, Permission, PermissionSet,
@@ -87,26 +88,10 @@ pub fn check_holder(org: &Organization) -> DomainResult<()> {
     }
 }
 
-/// A display name: trimmed, 1–200 characters, no control characters.
+/// An application's name, and an integration's display name: the name rule ([`Name`]),
+/// 1–200 characters.
 pub fn parse_name(field: &str, raw: &str) -> DomainResult<String> {
-    let name = raw.trim();
-    let chars = name.chars().count();
-    if chars == 0 {
-        return Err(DomainError::invalid(field, "must not be empty"));
-    }
-    if chars > NAME_MAX_CHARS {
-        return Err(DomainError::invalid(
-            field,
-            format!("must be at most {NAME_MAX_CHARS} characters (got {chars})"),
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(DomainError::invalid(
-            field,
-            "must not contain control characters",
-        ));
-    }
-    Ok(name.to_owned())
+    Name::parse(field, raw, NAME_MAX_CHARS).map(Name::into_string)
 }
 
 /// Validates redirect URIs, kept as given (exact match; duplicates dropped). Each is an

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::error::{DomainError, DomainResult};
 use super::ids::{ContractAccountId, UserId};
+use super::name::Name;
 
 pub const ACCOUNT_NAME_MAX_CHARS: usize = 200;
 pub const PLAN_MAX_CHARS: usize = 64;
@@ -21,8 +22,9 @@ pub struct ContractAccount {
     pub updated_at: DateTime<Utc>,
 }
 
+/// An account's name follows the name rule ([`Name`]).
 pub fn validate_account_name(raw: &str) -> DomainResult<String> {
-    bounded_text("name", raw, ACCOUNT_NAME_MAX_CHARS)
+    Name::parse("name", raw, ACCOUNT_NAME_MAX_CHARS).map(Name::into_string)
 }
 
 pub fn validate_plan(raw: &str) -> DomainResult<String> {
