@@ -127,6 +127,7 @@ fn check_redirect_uri(uri: &str, environment: Environment) -> Result<(), String>
         return Err("must not contain whitespace".into());
     }
     let url = url::Url::parse(uri).map_err(|e| format!("is not an absolute URL ({e})"))?;
+    check_written_authority(uri, url.scheme())?;
     if url.fragment().is_some() {
         return Err("must not have a fragment (#…)".into());
     }
@@ -150,6 +151,27 @@ fn check_redirect_uri(uri: &str, environment: Environment) -> Result<(), String>
                 .into(),
         ),
         other => Err(format!("has the scheme {other}: only https is allowed")),
+    }
+}
+
+/// The host must be written out: URL parsers repair `https:///cb`, `https:cb` and
+/// `https:\\cb` into `https://cb/`, so the parsed URL alone can't tell. The URI must read
+/// `scheme://authority…` with an authority holding a host (credentials are refused anyway).
+fn check_written_authority(uri: &str, scheme: &str) -> Result<(), String> {
+    if uri.contains('\\') {
+        return Err("must not contain backslashes".into());
+    }
+    let authority = uri
+        .get(scheme.len()..)
+        .and_then(|rest| rest.strip_prefix("://"))
+        .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default());
+    match authority {
+        None => Err(format!("must start with {scheme}:// and a host")),
+        Some(authority) if authority.contains('@') => Err("must not carry credentials".into()),
+        Some(authority) if authority.is_empty() || authority.starts_with(':') => {
+            Err("must name a host (it is empty)".into())
+        }
+        Some(_) => Ok(()),
     }
 }
 
@@ -280,12 +302,13 @@ mod tests {
                 "http://localhost:3000/cb",
                 "http://127.0.0.1:8080/cb",
                 "http://[::1]/cb",
+                "HTTPS://App.Example.com:8443/cb?x=1",
             ]),
             Environment::Development,
         );
         assert_eq!(
             ok.ok().map(|u| u.len()),
-            Some(4),
+            Some(5),
             "duplicates are dropped, the rest kept as given"
         );
         for bad in [
@@ -296,6 +319,16 @@ mod tests {
             "javascript:alert(1)",
             "https://user:pw@example.com/cb",
             "https://exa mple.com/cb",
+            "https:///cb",
+            "https:////cb",
+            "https:cb",
+            "https:/cb",
+            "https:\\\\cb",
+            "https://\\cb",
+            "https://:443/cb",
+            "https://@example.com/cb",
+            "https://?x=1",
+            "http:///localhost/cb",
         ] {
             assert!(
                 parse_redirect_uris(&strings(&[bad]), Environment::Development).is_err(),
