@@ -10,6 +10,7 @@ mod bad_input;
 mod concurrency;
 mod crash;
 mod federation;
+mod loose_input;
 mod pagination;
 mod prepared;
 mod protocol;
