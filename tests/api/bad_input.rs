@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use crate::harness::ops::id;
-use crate::harness::{row_counts, Backend, TestDatabase, TestServer};
+use crate::harness::{all_row_counts, Backend, TestDatabase, TestServer};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -35,9 +35,9 @@ const CONFLICT: &str = "CONFLICT";
 const LIMIT: &str = "LIMIT_EXCEEDED";
 
 /// One refused request: what it shows, the document, its variables, the expected code.
-type Case = (String, String, Value, &'static str);
+pub(crate) type Case = (String, String, Value, &'static str);
 
-fn case(what: &str, query: &str, variables: Value, code: &'static str) -> Case {
+pub(crate) fn case(what: &str, query: &str, variables: Value, code: &'static str) -> Case {
     (what.to_owned(), query.to_owned(), variables, code)
 }
 
@@ -46,12 +46,12 @@ fn random_id() -> String {
 }
 
 fn counts(server: &TestServer) -> BTreeMap<&'static str, i64> {
-    row_counts(&server.db)
+    all_row_counts(&server.db)
 }
 
 /// Sends every case; each must fail with its code, carry no payload and leave every table's
 /// row count as it was. Reports all failing cases at once, by description.
-fn assert_refused(server: &TestServer, token: &str, cases: &[Case]) {
+pub(crate) fn assert_refused(server: &TestServer, token: &str, cases: &[Case]) {
     let mut before = counts(server);
     let mut failures = Vec::new();
     for (what, query, variables, code) in cases {

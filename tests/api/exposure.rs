@@ -8,7 +8,7 @@ use std::time::Instant;
 use serde_json::{json, Value};
 
 use crate::harness::ops::id;
-use crate::harness::{row_counts, Backend, TestServer};
+use crate::harness::{all_row_counts, Backend, TestServer};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -88,7 +88,7 @@ fn foreign_user_ids_answer_like_unknown_ones(backend: Backend) {
 
     // The owner can't tell a stranger (in another network) from an id that never existed,
     // and attaches nobody.
-    let before = row_counts(&server.db);
+    let before = all_row_counts(&server.db);
     let foreign = grant_to_user(&server, &owner, &acme, &stranger_id, "EMPLOYEE");
     let unknown = grant_to_user(&server, &owner, &acme, &random, "EMPLOYEE");
     assert_eq!(
@@ -99,7 +99,7 @@ fn foreign_user_ids_answer_like_unknown_ones(backend: Backend) {
     assert_eq!(error_of(&foreign).1, json!("BAD_USER_INPUT"));
     assert!(!foreign.to_string().contains("stranger@"), "{foreign}");
     assert_eq!(
-        row_counts(&server.db),
+        all_row_counts(&server.db),
         before,
         "a refused grant writes nothing"
     );
@@ -277,7 +277,7 @@ fn rights_are_taken_away_only_by_those_who_hold_as_much(backend: Backend) {
             json!({ "input": { "organizationId": hq, "userId": user, "status": status } }),
         )
     };
-    let before = row_counts(&server.db);
+    let before = all_row_counts(&server.db);
     status(&manager, &admin, "SUSPENDED").expect_code("FORBIDDEN");
     server
         .gql(
@@ -297,7 +297,7 @@ fn rights_are_taken_away_only_by_those_who_hold_as_much(backend: Backend) {
         "{}",
         refused.body
     );
-    assert_eq!(row_counts(&server.db), before);
+    assert_eq!(all_row_counts(&server.db), before);
 
     // Down the ladder it works; an equal may act on an equal.
     assert_eq!(

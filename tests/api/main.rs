@@ -11,6 +11,7 @@ mod concurrency;
 mod crash;
 mod exposure;
 mod federation;
+mod loose_input;
 mod pagination;
 mod prepared;
 mod protocol;

@@ -46,7 +46,7 @@ fn migrate_command_prepares_an_empty_database(backend: Backend) {
         String::from_utf8_lossy(&output.stderr)
     );
     let counts = row_counts(&db);
-    assert_eq!(counts.len(), 9);
+    assert_eq!(counts.len(), 6);
     assert!(counts.values().all(|n| *n == 0));
 }
 

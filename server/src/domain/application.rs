@@ -9,6 +9,7 @@ use subtle::ConstantTimeEq;
 
 use super::error::{DomainError, DomainResult};
 use super::ids::{ApplicationId, NetworkId, OrganizationId};
+use super::name::Name;
 use super::organization::{Organization, OrganizationKind};
 use super::permissions::{
     effective_permissions, effective_permissions_on_application, Permission, PermissionSet,
@@ -87,26 +88,10 @@ pub fn check_holder(org: &Organization) -> DomainResult<()> {
     }
 }
 
-/// A display name: trimmed, 1–200 characters, no control characters.
+/// An application's name, and an integration's display name: the name rule ([`Name`]),
+/// 1–200 characters.
 pub fn parse_name(field: &str, raw: &str) -> DomainResult<String> {
-    let name = raw.trim();
-    let chars = name.chars().count();
-    if chars == 0 {
-        return Err(DomainError::invalid(field, "must not be empty"));
-    }
-    if chars > NAME_MAX_CHARS {
-        return Err(DomainError::invalid(
-            field,
-            format!("must be at most {NAME_MAX_CHARS} characters (got {chars})"),
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(DomainError::invalid(
-            field,
-            "must not contain control characters",
-        ));
-    }
-    Ok(name.to_owned())
+    Name::parse(field, raw, NAME_MAX_CHARS).map(Name::into_string)
 }
 
 /// Validates redirect URIs, kept as given (exact match; duplicates dropped). Each is an
@@ -142,6 +127,7 @@ fn check_redirect_uri(uri: &str, environment: Environment) -> Result<(), String>
         return Err("must not contain whitespace".into());
     }
     let url = url::Url::parse(uri).map_err(|e| format!("is not an absolute URL ({e})"))?;
+    check_written_authority(uri, url.scheme())?;
     if url.fragment().is_some() {
         return Err("must not have a fragment (#…)".into());
     }
@@ -165,6 +151,27 @@ fn check_redirect_uri(uri: &str, environment: Environment) -> Result<(), String>
                 .into(),
         ),
         other => Err(format!("has the scheme {other}: only https is allowed")),
+    }
+}
+
+/// The host must be written out: URL parsers repair `https:///cb`, `https:cb` and
+/// `https:\\cb` into `https://cb/`, so the parsed URL alone can't tell. The URI must read
+/// `scheme://authority…` with an authority holding a host (credentials are refused anyway).
+fn check_written_authority(uri: &str, scheme: &str) -> Result<(), String> {
+    if uri.contains('\\') {
+        return Err("must not contain backslashes".into());
+    }
+    let authority = uri
+        .get(scheme.len()..)
+        .and_then(|rest| rest.strip_prefix("://"))
+        .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default());
+    match authority {
+        None => Err(format!("must start with {scheme}:// and a host")),
+        Some(authority) if authority.contains('@') => Err("must not carry credentials".into()),
+        Some(authority) if authority.is_empty() || authority.starts_with(':') => {
+            Err("must name a host (it is empty)".into())
+        }
+        Some(_) => Ok(()),
     }
 }
 
@@ -295,12 +302,13 @@ mod tests {
                 "http://localhost:3000/cb",
                 "http://127.0.0.1:8080/cb",
                 "http://[::1]/cb",
+                "HTTPS://App.Example.com:8443/cb?x=1",
             ]),
             Environment::Development,
         );
         assert_eq!(
             ok.ok().map(|u| u.len()),
-            Some(4),
+            Some(5),
             "duplicates are dropped, the rest kept as given"
         );
         for bad in [
@@ -311,6 +319,16 @@ mod tests {
             "javascript:alert(1)",
             "https://user:pw@example.com/cb",
             "https://exa mple.com/cb",
+            "https:///cb",
+            "https:////cb",
+            "https:cb",
+            "https:/cb",
+            "https:\\\\cb",
+            "https://\\cb",
+            "https://:443/cb",
+            "https://@example.com/cb",
+            "https://?x=1",
+            "http:///localhost/cb",
         ] {
             assert!(
                 parse_redirect_uris(&strings(&[bad]), Environment::Development).is_err(),

@@ -5,6 +5,27 @@ use std::str::FromStr;
 
 use uuid::Uuid;
 
+/// Text that is not an id in its canonical spelling.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not an id: ids are written as 36 characters, lowercase hexadecimal digits and hyphens (8-4-4-4-12)")]
+pub struct NotAnId;
+
+/// A UUID in the one spelling ids are given out in: lowercase, hyphenated, 36 characters,
+/// nothing around it. Upper case, braces, `urn:uuid:`, the 32-digit form and surrounding
+/// whitespace are refused, so each id has exactly one text form (cursors, logs and joins
+/// compare text).
+pub fn parse_canonical(text: &str) -> Result<Uuid, NotAnId> {
+    let canonical = text.len() == 36
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+        });
+    if !canonical {
+        return Err(NotAnId);
+    }
+    Uuid::parse_str(text).map_err(|_| NotAnId)
+}
+
 macro_rules! uuid_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -23,10 +44,11 @@ macro_rules! uuid_id {
             }
         }
 
+        /// Only the canonical spelling (see [`parse_canonical`]).
         impl FromStr for $name {
-            type Err = uuid::Error;
+            type Err = NotAnId;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Uuid::parse_str(s.trim()).map(Self)
+                parse_canonical(s).map(Self)
             }
         }
     };
@@ -58,3 +80,39 @@ uuid_id!(CustomRoleId);
 uuid_id!(ApplicationId);
 uuid_id!(IntegrationId);
 uuid_id!(AuditEventId);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_accepted_in_their_canonical_spelling_only() {
+        let id = OrganizationId::new_random();
+        let text = id.to_string();
+        assert_eq!(text.parse::<OrganizationId>(), Ok(id));
+        let upper = text.to_uppercase();
+        let braced = format!("{{{text}}}");
+        let urn = format!("urn:uuid:{text}");
+        let simple = text.replace('-', "");
+        let padded = format!(" {text} ");
+        let mixed = format!("{}{}", &text[..1].to_uppercase(), &text[1..]);
+        let moved_hyphen = format!("{}-{}{}", &text[..7], &text[7..8], &text[9..]);
+        for bad in [
+            upper.as_str(),
+            &braced,
+            &urn,
+            &simple,
+            &padded,
+            &mixed,
+            &moved_hyphen,
+            "",
+            "not-a-uuid",
+            "00000000-0000-0000-0000-00000000000g",
+        ] {
+            assert_eq!(bad.parse::<OrganizationId>(), Err(NotAnId), "{bad:?}");
+        }
+        assert!("00000000-0000-0000-0000-000000000000"
+            .parse::<UserId>()
+            .is_ok());
+    }
+}

@@ -1,6 +1,8 @@
 //! Integrations of customer organizations (SPEC §4): calendars, conferencing and integrator
 //! applications, with a configuration that never holds secrets.
 
+use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -16,16 +18,63 @@ pub const CONFIGURATION_MAX_DEPTH: usize = 16;
 /// [`super::application::MAX_APPLICATIONS_PER_ORGANIZATION`]).
 pub const MAX_INTEGRATIONS_PER_ORGANIZATION: usize = 50;
 
-/// Fragments of key names that suggest a credential, compared without case and without `_`,
-/// `-`, `.` and spaces (so `apiKey`, `api_key` and `API-KEY` all match `apikey`).
-const SECRET_KEY_FRAGMENTS: [&str; 7] = [
-    "secret",
+/// Words (and two-word compounds, written together) that name a credential. A key is split
+/// into lowercase words at `_`, `-`, `.`, spaces and other punctuation, at lower-to-upper case
+/// changes (`clientSecret`), before the last capital of a capital run (`APIKey`) and between
+/// letters and digits; a key holding one of these words, or two adjacent words that together
+/// are one (`api_key`, `signingKey`), names a credential, unless a later word says the key is
+/// about the credential rather than the credential itself ([`DESCRIPTOR_WORDS`]). Whole words
+/// only: `pinned`, `spinner` and `tokenizer` are not `pin` or `token`.
+const CREDENTIAL_WORDS: [&str; 28] = [
     "password",
+    "passwords",
     "passwd",
+    "passphrase",
+    "pwd",
+    "pin",
+    "secret",
+    "secrets",
     "token",
-    "apikey",
-    "privatekey",
+    "tokens",
+    "bearer",
+    "authorization",
     "credential",
+    "credentials",
+    "cookie",
+    "cookies",
+    "apikey",
+    "accesskey",
+    "authkey",
+    "privatekey",
+    "signingkey",
+    "sharedkey",
+    "secretkey",
+    "masterkey",
+    "encryptionkey",
+    "clientsecret",
+    "sessionid",
+    "sessionkey",
+];
+
+/// Words that, after a credential word, make the key describe it: `tokenEndpointUrl`,
+/// `passwordPolicy`, `secretName` (where a secret is kept, not the secret), `tokenExpiresAt`.
+const DESCRIPTOR_WORDS: [&str; 16] = [
+    "url",
+    "uri",
+    "endpoint",
+    "path",
+    "name",
+    "type",
+    "policy",
+    "expiry",
+    "expires",
+    "expiration",
+    "ttl",
+    "lifetime",
+    "length",
+    "format",
+    "timeout",
+    "count",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,15 +243,10 @@ fn check_keys(value: &Value, at: &str, depth: usize) -> DomainResult<()> {
     let children: Vec<(String, &Value)> = match value {
         Value::Object(map) => {
             for key in map.keys() {
-                if looks_like_secret(key) {
+                if names_credential(key) {
                     return Err(DomainError::invalid(
                         FIELD,
-                        format!(
-                            "the key \"{at}{key}\" looks like a credential: secrets are not \
-                             stored in an integration's configuration (it is shown to everyone \
-                             who may read the organization); keep them with the provider or \
-                             in your own secret store"
-                        ),
+                        format!("the key \"{at}{key}\" looks like a credential: {NO_SECRETS}"),
                     ));
                 }
             }
@@ -213,6 +257,19 @@ fn check_keys(value: &Value, at: &str, depth: usize) -> DomainResult<()> {
             .enumerate()
             .map(|(i, v)| (format!("{at}{i}."), v))
             .collect(),
+        Value::String(text) => {
+            return match credential_in_value(text) {
+                // The value itself is never repeated in the message.
+                Some(kind) => Err(DomainError::invalid(
+                    FIELD,
+                    format!(
+                        "the value at \"{}\" looks like {kind}: {NO_SECRETS}",
+                        at.strip_suffix('.').unwrap_or(at)
+                    ),
+                )),
+                None => Ok(()),
+            };
+        }
         _ => return Ok(()),
     };
     if depth > CONFIGURATION_MAX_DEPTH {
@@ -226,15 +283,117 @@ fn check_keys(value: &Value, at: &str, depth: usize) -> DomainResult<()> {
         .try_for_each(|(path, child)| check_keys(child, &path, depth + 1))
 }
 
-fn looks_like_secret(key: &str) -> bool {
-    let normalized: String = key
-        .chars()
-        .filter(|c| !matches!(c, '_' | '-' | '.' | ' '))
-        .flat_map(char::to_lowercase)
-        .collect();
-    SECRET_KEY_FRAGMENTS
-        .iter()
-        .any(|fragment| normalized.contains(fragment))
+const NO_SECRETS: &str = "secrets are not stored in an integration's configuration (it is \
+                          shown to everyone who may read the organization); keep them with the \
+                          provider or in your own secret store";
+
+/// Whether a configuration key names a credential (see [`CREDENTIAL_WORDS`]).
+fn names_credential(key: &str) -> bool {
+    let words = key_words(key);
+    let is_credential = |word: &str| CREDENTIAL_WORDS.contains(&word);
+    // Where the last credential word (or two-word compound) ends.
+    let last_credential = (0..words.len())
+        .filter_map(|i| {
+            let compound = words
+                .get(i + 1)
+                .is_some_and(|next| is_credential(&format!("{}{next}", words[i])));
+            if compound {
+                Some(i + 1)
+            } else {
+                is_credential(&words[i]).then_some(i)
+            }
+        })
+        .max();
+    last_credential.is_some_and(|end| {
+        !words[end + 1..]
+            .iter()
+            .any(|w| DESCRIPTOR_WORDS.contains(&w.as_str()))
+    })
+}
+
+/// Splits a key into lowercase words: `clientSecret` → client, secret; `X-API-Key` → x, api,
+/// key; `APIKey` → api, key; `oauth2Token` → oauth, 2, token.
+fn key_words(key: &str) -> Vec<String> {
+    let chars: Vec<char> = key.chars().collect();
+    let mut words: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        let boundary = i > 0 && !current.is_empty() && {
+            let prev = chars[i - 1];
+            let next = chars.get(i + 1).copied();
+            (prev.is_lowercase() && c.is_uppercase())
+                || (prev.is_uppercase() && c.is_uppercase() && next.is_some_and(char::is_lowercase))
+                || (prev.is_numeric() != c.is_numeric())
+        };
+        if boundary {
+            words.push(std::mem::take(&mut current));
+        }
+        current.extend(c.to_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+/// What a string value looks like if it holds a credential: a PEM private key, an HTTP
+/// `Authorization` value (`Bearer …`, or `Basic` with base64 `user:password`), or a JSON Web
+/// Token (three base64url parts, the first a JSON object).
+fn credential_in_value(text: &str) -> Option<&'static str> {
+    let private_key_block = text.split("-----BEGIN ").skip(1).any(|rest| {
+        rest.split("-----")
+            .next()
+            .is_some_and(|label| label.contains("PRIVATE KEY"))
+    });
+    if private_key_block {
+        return Some("a private key");
+    }
+    let trimmed = text.trim();
+    let mut parts = trimmed.split_whitespace();
+    if let (Some(scheme), Some(credentials), None) = (parts.next(), parts.next(), parts.next()) {
+        let token68 = !credentials.is_empty()
+            && credentials
+                .trim_end_matches('=')
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._~+/".contains(c));
+        if token68 && scheme.eq_ignore_ascii_case("bearer") {
+            return Some("a bearer token");
+        }
+        if token68
+            && scheme.eq_ignore_ascii_case("basic")
+            && STANDARD_NO_PAD
+                .decode(credentials.trim_end_matches('='))
+                .is_ok_and(|decoded| decoded.contains(&b':'))
+        {
+            return Some("HTTP basic credentials");
+        }
+    }
+    if looks_like_jwt(trimmed) {
+        return Some("a JSON Web Token");
+    }
+    None
+}
+
+fn looks_like_jwt(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('.').collect();
+    let base64url = |part: &str| {
+        part.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    parts.len() == 3
+        && parts.iter().all(|p| base64url(p))
+        && !parts[1].is_empty()
+        && URL_SAFE_NO_PAD
+            .decode(parts[0])
+            .ok()
+            .and_then(|header| serde_json::from_slice::<Value>(&header).ok())
+            .is_some_and(|header| header.is_object())
 }
 
 #[cfg(test)]
@@ -260,6 +419,116 @@ mod tests {
         let ok =
             json!({ "tenantId": "contoso", "calendars": [{ "id": "primary" }], "syncDays": 30 });
         assert!(validate_configuration(&ok).is_ok());
+    }
+
+    #[test]
+    fn credential_keys_are_whole_words_in_any_spelling() {
+        for key in [
+            "authorization",
+            "Authorization",
+            "pwd",
+            "pin",
+            "PIN",
+            "bearer",
+            "sharedKey",
+            "signingKey",
+            "signing_key",
+            "SIGNING-KEY",
+            "x-api-key",
+            "APIKey",
+            "apikey",
+            "accessKey",
+            "AWS_ACCESS_KEY",
+            "privateKey",
+            "private.key",
+            "client secret",
+            "clientSecret",
+            "credentials",
+            "set-cookie",
+            "sessionId",
+            "session_key",
+            "passWord",
+            "passphrase",
+            "refreshToken",
+            "oauth2Token",
+            "tokenValue",
+            "pinCode",
+            "userPassword",
+        ] {
+            assert!(names_credential(key), "{key} names a credential");
+            let configuration = json!({ key: "x" });
+            assert!(
+                validate_configuration(&configuration).is_err(),
+                "{key} must be refused"
+            );
+        }
+        for key in [
+            "pinned",
+            "spinner",
+            "tokenizer",
+            "tokenEndpointUrl",
+            "token_url",
+            "passwordPolicy",
+            "secretName",
+            "tokenExpiresAt",
+            "sessionTimeout",
+            "keyId",
+            "publicKeyUrl",
+            "authorityHost",
+            "accessLevel",
+            "calendarId",
+            "tenantId",
+            "pinyin",
+            "opinion",
+            "secretary",
+        ] {
+            assert!(!names_credential(key), "{key} is not a credential");
+            let configuration = json!({ key: "x" });
+            assert!(
+                validate_configuration(&configuration).is_ok(),
+                "{key} must be accepted"
+            );
+        }
+        assert_eq!(key_words("X-APIKey2FA"), ["x", "api", "key", "2", "fa"]);
+    }
+
+    #[test]
+    fn credential_values_are_refused_wherever_they_are() {
+        let pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----";
+        let rsa = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----";
+        let cert_then_key =
+            format!("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n{pem}");
+        let jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl";
+        for (value, kind) in [
+            (json!({ "header": "Bearer abc" }), "bearer"),
+            (
+                json!({ "header": " bearer eyJ0eXAi.abc-def_ghi= " }),
+                "bearer",
+            ),
+            (json!({ "h": "Basic dXNlcjpwYXNz" }), "basic"),
+            (json!({ "nested": { "list": [pem] } }), "private key"),
+            (json!({ "k": rsa }), "private key"),
+            (json!({ "k": cert_then_key }), "private key"),
+            (json!({ "k": jwt }), "JSON Web Token"),
+        ] {
+            let error = validate_configuration(&value);
+            assert!(
+                matches!(&error, Err(DomainError::InvalidInput { message, .. })
+                    if message.contains(kind) && !message.contains("abc") && !message.contains("MII")),
+                "{value} must be refused without repeating the value: {error:?}"
+            );
+        }
+        for benign in [
+            json!({ "plan": "Basic Plan" }),
+            json!({ "note": "Bearer of good news arrives" }),
+            json!({ "tier": "basic" }),
+            json!({ "cert": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" }),
+            json!({ "pub": "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----" }),
+            json!({ "host": "calendar.example.com" }),
+            json!({ "version": "1.2.3" }),
+        ] {
+            assert!(validate_configuration(&benign).is_ok(), "{benign}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Members, custom roles and grants: the rules that don't need a database.
 
 use super::error::{DomainError, DomainResult};
+use super::name::Name;
 use super::permissions::{BuiltInRole, Permission, PermissionSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,29 +60,17 @@ impl OnboardingSource {
 
 pub const ROLE_NAME_MAX_CHARS: usize = 100;
 
-/// A custom role's name: bounded, and never one of the built-in names.
+/// A custom role's name: the name rule ([`Name`]), 1–100 characters, and never one of the
+/// built-in names.
 pub fn validate_role_name(raw: &str) -> DomainResult<String> {
-    let name = raw.trim();
-    let chars = name.chars().count();
-    if chars == 0 || chars > ROLE_NAME_MAX_CHARS {
-        return Err(DomainError::invalid(
-            "name",
-            format!("must be 1 to {ROLE_NAME_MAX_CHARS} characters"),
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(DomainError::invalid(
-            "name",
-            "must not contain control characters",
-        ));
-    }
-    if BuiltInRole::parse(&name.to_uppercase()).is_some() {
+    let name = Name::parse("name", raw, ROLE_NAME_MAX_CHARS)?;
+    if BuiltInRole::parse(&name.as_str().to_uppercase()).is_some() {
         return Err(DomainError::invalid(
             "name",
             "is the name of a built-in role",
         ));
     }
-    Ok(name.to_owned())
+    Ok(name.into_string())
 }
 
 /// A custom role's permissions: known names, at least one.

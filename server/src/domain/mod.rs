@@ -7,6 +7,7 @@ pub mod error;
 pub mod ids;
 pub mod integration;
 pub mod members;
+pub mod name;
 pub mod organization;
 pub mod permissions;
 pub mod settings;

@@ -4,6 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::error::{DomainError, DomainResult};
 use super::ids::{ContractAccountId, DeletionId, NetworkId, OrganizationId};
+use super::name::Name;
 use super::tree_path::TreePath;
 
 pub const NAME_MAX_CHARS: usize = 200;
@@ -64,8 +65,8 @@ impl Organization {
     }
 }
 
-/// A validated organization name and the key that makes sibling names unique
-/// case-insensitively.
+/// A validated organization name (see [`super::name`]) and the key that makes sibling names
+/// unique case-insensitively.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrganizationName {
     pub display: String,
@@ -74,33 +75,27 @@ pub struct OrganizationName {
 
 impl OrganizationName {
     pub fn parse(raw: &str) -> DomainResult<Self> {
-        let display = raw.trim();
-        let chars = display.chars().count();
-        if chars == 0 {
-            return Err(DomainError::invalid("name", "must not be empty"));
-        }
-        if chars > NAME_MAX_CHARS {
-            return Err(DomainError::invalid(
-                "name",
-                format!("must be at most {NAME_MAX_CHARS} characters (got {chars})"),
-            ));
-        }
-        if display.chars().any(char::is_control) {
-            return Err(DomainError::invalid(
-                "name",
-                "must not contain control characters",
-            ));
-        }
+        let name = Name::parse("name", raw, NAME_MAX_CHARS)?;
         Ok(Self {
-            display: display.to_owned(),
-            key: name_key(display),
+            key: name.key(),
+            display: name.into_string(),
         })
+    }
+
+    /// The name an organization already has, unchecked: moving or restoring an organization
+    /// compares it with its new siblings but does not judge it again.
+    pub fn stored(name: &str) -> Self {
+        Self {
+            display: name.to_owned(),
+            key: name_key(name),
+        }
     }
 }
 
-/// Case-insensitive comparison key of a name (Unicode lowercase, same on both backends).
+/// Case-insensitive comparison key of a name (see [`super::name::key`]; same on both
+/// backends).
 pub fn name_key(name: &str) -> String {
-    name.to_lowercase()
+    super::name::key(name)
 }
 
 /// Structural limits, from configuration.

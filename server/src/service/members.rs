@@ -13,6 +13,7 @@ use crate::domain::members::{
     check_no_escalation, check_not_outranked, parse_permissions, validate_role_name, CustomRole,
     Grant, Member, MemberStatus, OnboardingSource,
 };
+use crate::domain::name::key as name_key;
 use crate::domain::organization::Organization;
 use crate::domain::permissions::{
     built_in_permissions, effective_permissions, effective_permissions_on_application, Permission,
@@ -208,10 +209,8 @@ impl Services {
                 check(held, Permission::RolesManage)?;
                 check_no_escalation(permissions, held)?;
                 let existing = roles::on_paths(conn, network, std::slice::from_ref(&org.path))?;
-                if existing
-                    .iter()
-                    .any(|(_, r)| r.name.eq_ignore_ascii_case(&name))
-                {
+                let key = name_key(&name);
+                if existing.iter().any(|(_, r)| name_key(&r.name) == key) {
                     return Err(ApiError::Conflict(format!(
                         "a role named \"{name}\" already exists here"
                     )));

@@ -368,7 +368,7 @@ impl Services {
                 ensure_unique_name(
                     conn,
                     &new_parent,
-                    &OrganizationName::parse(&org.name)?,
+                    &OrganizationName::stored(&org.name),
                     Some(org.id),
                 )?;
                 let new_path = new_parent.path.child(org.seq);
@@ -455,7 +455,7 @@ impl Services {
                     ensure_unique_name(
                         conn,
                         parent,
-                        &OrganizationName::parse(&org.name)?,
+                        &OrganizationName::stored(&org.name),
                         Some(org.id),
                     )?;
                 }

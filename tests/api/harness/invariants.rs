@@ -15,27 +15,53 @@ struct Count {
 
 /// Rows per table, to prove a refused request wrote nothing.
 pub fn row_counts(db: &TestDatabase) -> BTreeMap<&'static str, i64> {
+    count_rows(
+        db,
+        &[
+            "users",
+            "contract_accounts",
+            "networks",
+            "organizations",
+            "organization_networks",
+            "grants",
+        ],
+    )
+}
+
+/// Rows of every table, the audit log included: a refused update, which adds no row of its
+/// own, would still add an audit event.
+pub fn all_row_counts(db: &TestDatabase) -> BTreeMap<&'static str, i64> {
+    let mut counts = row_counts(db);
+    counts.extend(count_rows(
+        db,
+        &[
+            "settings",
+            "setting_locks",
+            "members",
+            "custom_roles",
+            "applications",
+            "application_identities",
+            "integrations",
+            "integration_networks",
+            "audit_events",
+        ],
+    ));
+    counts
+}
+
+fn count_rows(db: &TestDatabase, tables: &[&'static str]) -> BTreeMap<&'static str, i64> {
     let store = db.connect();
     let mut conn = store.read_connection().expect("connection");
-    [
-        "users",
-        "contract_accounts",
-        "networks",
-        "organizations",
-        "organization_networks",
-        "grants",
-        "members",
-        "custom_roles",
-        "audit_events",
-    ]
-    .into_iter()
-    .map(|table| {
-        let rows: Vec<Count> = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
-            .load(&mut *conn)
-            .expect("count rows");
-        (table, rows.first().map_or(0, |c| c.n))
-    })
-    .collect()
+    tables
+        .iter()
+        .copied()
+        .map(|table| {
+            let rows: Vec<Count> = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+                .load(&mut *conn)
+                .expect("count rows");
+            (table, rows.first().map_or(0, |c| c.n))
+        })
+        .collect()
 }
 
 #[derive(QueryableByName, Debug)]

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 pub use database::{Backend, TestDatabase};
-pub use invariants::{assert_tree_invariants, row_counts};
+pub use invariants::{all_row_counts, assert_tree_invariants, row_counts};
 
 /// Shared by every test server, so tokens minted here are accepted.
 pub const JWT_SECRET: &str = "orgraph-tests-secret-orgraph-tests-secret";

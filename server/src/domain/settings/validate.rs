@@ -374,21 +374,16 @@ fn clock_time(value: &Value, path: &str) -> DomainResult<u32> {
     Ok(h * 60 + m)
 }
 
-/// An IANA-style zone name ("Europe/Berlin", "UTC"); the zone database itself is the
-/// scheduler's business.
+/// A zone of the IANA time zone database by its exact name ("Europe/Berlin", "UTC"; links
+/// such as "US/Eastern" too), as bundled by `chrono-tz`.
 fn time_zone(value: &Value, path: &str) -> DomainResult<()> {
     let zone = text(value, path, 64)?;
-    let valid = zone
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'))
-        && zone.chars().next().is_some_and(|c| c.is_ascii_uppercase());
-    if valid {
-        Ok(())
-    } else {
-        Err(invalid(
+    match zone.parse::<chrono_tz::Tz>() {
+        Ok(_) => Ok(()),
+        Err(_) => Err(invalid(
             path,
-            "must be a time zone name like \"Europe/Berlin\"",
-        ))
+            "must be a time zone of the IANA database, like \"Europe/Berlin\"",
+        )),
     }
 }
 
@@ -421,6 +416,37 @@ mod tests {
         )
         .is_err());
         assert!(check("timeGrid", json!({ "colour": "red" })).is_err());
+    }
+
+    #[test]
+    fn time_zones_come_from_the_iana_database() {
+        for zone in [
+            "Europe/Berlin",
+            "UTC",
+            "America/Argentina/Buenos_Aires",
+            "Etc/GMT+5",
+            "US/Eastern",
+        ] {
+            assert!(
+                check("timeGrid", json!({ "timeZone": zone })).is_ok(),
+                "{zone}"
+            );
+        }
+        for zone in [
+            "Mars/Olympus",
+            "Europe/Atlantis",
+            "europe/berlin",
+            " Europe/Berlin",
+            "Europe/Berlin ",
+            "",
+            "GMT+25",
+            "Europe/../UTC",
+        ] {
+            assert!(
+                check("timeGrid", json!({ "timeZone": zone })).is_err(),
+                "{zone:?}"
+            );
+        }
     }
 
     #[test]

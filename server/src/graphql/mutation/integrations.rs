@@ -22,7 +22,8 @@ pub struct CreateIntegrationInput {
     /// 1–200 characters.
     pub display_name: String,
     /// A JSON object of at most 16 KiB, without secrets: keys such as `clientSecret`,
-    /// `password`, `token` or `apiKey` are refused.
+    /// `password`, `token` or `apiKey`, and values holding a private key, `Bearer`/`Basic`
+    /// credentials or a JSON Web Token are refused.
     #[graphql(default_with = "Json(Value::Object(Default::default()))")]
     pub configuration: Json<Value>,
     /// Defaults to `ACTIVE`.
