@@ -202,7 +202,7 @@ fn run_server(
     args: &ServeArgs,
 ) -> Result<(), CliError> {
     let services = open(database, tree)?;
-    let keys = tokens.keys(&database.url())?;
+    let keys = tokens.verifier(&database.url())?;
     tracing::info!(database = %database.url(), "database ready");
     let workers = args
         .workers

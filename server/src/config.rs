@@ -4,7 +4,10 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::auth::{PublicKeyAlgorithm, TokenKeys, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
+use crate::auth::{
+    OidcSettings, OidcVerifier, PublicKeyAlgorithm, TokenKeys, TokenVerifier, DEFAULT_AUDIENCE,
+    DEFAULT_ISSUER,
+};
 use crate::domain::organization::{TreeLimits, DEFAULT_DEPTH_LIMIT, DEFAULT_RETENTION_DAYS};
 use crate::store::DatabaseUrl;
 
@@ -67,12 +70,32 @@ pub struct TokenArgs {
     /// Expected `aud` claim.
     #[arg(long, env = "ORGRAPH_JWT_AUDIENCE", default_value = DEFAULT_AUDIENCE, global = true)]
     pub jwt_audience: String,
+
+    /// Verify bearer tokens with this OpenID Connect provider's published keys (found through
+    /// `<issuer>/.well-known/openid-configuration`) instead of a secret or a public key.
+    #[arg(long, env = "ORGRAPH_OIDC_ISSUER", global = true)]
+    pub oidc_issuer: Option<String>,
+
+    /// The `aud` a provider's access token must carry (the API's identifier at the provider).
+    #[arg(long, env = "ORGRAPH_OIDC_AUDIENCE", default_value = DEFAULT_AUDIENCE, global = true)]
+    pub oidc_audience: String,
+
+    /// Refetch the provider's keys when the cached set is older than this: how soon a
+    /// retired key stops working.
+    #[arg(long, env = "ORGRAPH_OIDC_JWKS_MAX_AGE_SECS", default_value_t = 600, global = true)]
+    pub oidc_jwks_max_age_secs: u64,
+
+    /// A token naming an unknown key refetches the provider's keys at most this often.
+    #[arg(long, env = "ORGRAPH_OIDC_JWKS_MIN_REFETCH_SECS", default_value_t = 10, global = true)]
+    pub oidc_jwks_min_refetch_secs: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{0}")]
     Auth(#[from] crate::auth::AuthError),
+    #[error("{0}")]
+    Oidc(#[from] crate::auth::OidcError),
     #[error(
         "no JWT secret: set ORGRAPH_JWT_SECRET (or --jwt-secret, or --jwt-public-key); a \
          development secret is only generated for SQLite databases"
@@ -88,6 +111,22 @@ pub enum ConfigError {
 }
 
 impl TokenArgs {
+    /// How the server verifies bearer tokens: the OpenID Connect provider when one is
+    /// configured (its discovery document is read now), else the key from [`Self::keys`].
+    pub fn verifier(&self, database: &DatabaseUrl) -> Result<TokenVerifier, ConfigError> {
+        let Some(issuer) = &self.oidc_issuer else {
+            return Ok(TokenVerifier::Keys(self.keys(database)?));
+        };
+        let verifier = OidcVerifier::discover(OidcSettings {
+            issuer: issuer.clone(),
+            audience: self.oidc_audience.clone(),
+            max_age: std::time::Duration::from_secs(self.oidc_jwks_max_age_secs),
+            min_refetch: std::time::Duration::from_secs(self.oidc_jwks_min_refetch_secs),
+        })?;
+        tracing::info!(issuer = %issuer, "bearer tokens are verified with the OpenID Connect provider");
+        Ok(TokenVerifier::Oidc(std::sync::Arc::new(verifier)))
+    }
+
     pub fn keys(&self, database: &DatabaseUrl) -> Result<TokenKeys, ConfigError> {
         if let Some(public_key) = &self.jwt_public_key {
             return Ok(TokenKeys::asymmetric(

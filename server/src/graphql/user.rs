@@ -11,8 +11,9 @@ impl UserNode {
         ID(self.0.id.to_string())
     }
 
-    async fn email(&self) -> &str {
-        &self.0.email
+    /// Null when the identity provider never told it.
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
     }
 
     async fn name(&self) -> Option<&str> {

@@ -10,7 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
 use chrono::Utc;
 
-use crate::auth::Principal;
+use crate::auth::{Principal, Verified};
 use crate::service::ApiError;
 
 use super::errors::graphql_error_body;
@@ -67,15 +67,22 @@ impl FromRequest for Authenticated {
                 None => return Ok(Self(None)),
             };
             let state = state.ok_or(AuthRejection::Internal)?;
-            let verified = state.tokens.verify_user_token(&token).map_err(|error| {
+            let verified = state.tokens.verify(&token).await.map_err(|error| {
                 tracing::debug!(%error, "token refused");
                 AuthRejection::InvalidToken
             })?;
-            let user = state
-                .services
-                .user_for_token(verified.email, verified.name, Utc::now())
-                .await
-                .map_err(|error| {
+            let user = match verified {
+                Verified::Identity(identity) => {
+                    state.services.user_for_identity(identity, Utc::now()).await
+                }
+                Verified::Email(user) => {
+                    state
+                        .services
+                        .user_for_token(user.email, user.name, Utc::now())
+                        .await
+                }
+            };
+            let user = user.map_err(|error| {
                     if let ApiError::Internal(cause) = &error {
                         tracing::error!(error = %cause, "resolving the token's user failed");
                     }

@@ -9,7 +9,7 @@ mod request_log;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 
-use crate::auth::TokenKeys;
+use crate::auth::TokenVerifier;
 use crate::graphql::OrgraphSchema;
 use crate::service::Services;
 
@@ -19,7 +19,7 @@ pub use graphql::{MAX_BODY_BYTES, MAX_DOCUMENT_BYTES};
 pub struct AppState {
     pub schema: OrgraphSchema,
     pub services: Services,
-    pub tokens: TokenKeys,
+    pub tokens: TokenVerifier,
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -182,7 +182,13 @@ pub fn account_for_new_organization(
             let account = ContractAccount {
                 id: ContractAccountId::new_random(),
                 name: validate_account_name(organization_name)?,
-                billing_email: principal.user().email.clone(),
+                billing_email: principal.user().email.clone().ok_or_else(|| {
+                    ApiError::bad_input(
+                        "contractAccountId",
+                        "is needed: the new account would be billed to your email, and your \
+                         identity provider gave none (create one with createContractAccount)",
+                    )
+                })?,
                 plan: DEFAULT_PLAN.to_owned(),
                 owner_user_id: principal.user().id,
                 created_at: now,

@@ -6,6 +6,7 @@ pub mod applications;
 pub mod audit;
 pub mod contract_accounts;
 mod error;
+pub mod identities;
 pub mod integrations;
 pub mod members;
 pub mod organizations;

@@ -180,7 +180,7 @@ impl Services {
             let account = ContractAccount {
                 id: ContractAccountId::new_random(),
                 name: format!("Seed network ({total} organizations)"),
-                billing_email: owner.email.clone(),
+                billing_email: email.clone(),
                 plan: DEFAULT_PLAN.to_owned(),
                 owner_user_id: owner.id,
                 created_at: now,

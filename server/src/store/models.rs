@@ -145,7 +145,7 @@ impl ContractAccountRow {
 #[diesel(table_name = users)]
 pub struct UserRow {
     pub id: String,
-    pub email: String,
+    pub email: Option<String>,
     pub email_key: String,
     pub name: Option<String>,
     #[diesel(deserialize_as = StoredTime)]

@@ -3,12 +3,24 @@
 diesel::table! {
     users (id) {
         id -> Text,
-        email -> Text,
+        email -> Nullable<Text>,
         email_key -> Text,
         name -> Nullable<Text>,
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    user_identities (issuer, subject) {
+        issuer -> Text,
+        subject -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(user_identities -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(user_identities, users);
 
 diesel::table! {
     contract_accounts (id) {
