@@ -6,6 +6,7 @@ pub mod batch_loader;
 pub mod batches;
 pub mod context;
 pub mod contract_account;
+pub mod entities;
 pub mod error;
 pub mod integration;
 pub mod loaders;
@@ -34,7 +35,11 @@ pub struct QueryRoot(
     application::ApplicationQueries,
 );
 
-pub type OrgraphSchema = Schema<QueryRoot, mutation::MutationRoot, EmptySubscription>;
+/// The root the schema serves: [`QueryRoot`], with federation entities it cannot resolve
+/// answered as `null` (see [`entities`]).
+pub type Root = entities::NullForUnresolvable<QueryRoot>;
+
+pub type OrgraphSchema = Schema<Root, mutation::MutationRoot, EmptySubscription>;
 
 /// Nesting deeper than this is refused before execution.
 pub const MAX_QUERY_DEPTH: usize = 16;
@@ -51,10 +56,10 @@ pub fn schema_without_data() -> OrgraphSchema {
     schema_builder().finish()
 }
 
-fn schema_builder(
-) -> async_graphql::SchemaBuilder<QueryRoot, mutation::MutationRoot, EmptySubscription> {
+fn schema_builder() -> async_graphql::SchemaBuilder<Root, mutation::MutationRoot, EmptySubscription>
+{
     Schema::build(
-        QueryRoot::default(),
+        Root::default(),
         mutation::MutationRoot::default(),
         EmptySubscription,
     )
