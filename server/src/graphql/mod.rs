@@ -6,6 +6,8 @@ pub mod batch_loader;
 pub mod batches;
 pub mod context;
 pub mod contract_account;
+pub mod document_cost;
+pub mod document_limits;
 pub mod entities;
 pub mod error;
 pub mod integration;
@@ -46,6 +48,11 @@ pub const MAX_QUERY_DEPTH: usize = 16;
 /// Each field costs 1, a connection field its page size times its children: 1,000
 /// organizations with some twenty fields each fit, a hundred times that does not.
 pub const MAX_QUERY_COMPLEXITY: usize = 50_000;
+/// A document whose size with its fragment spreads expanded (fields, arguments, values,
+/// directives; see [`document_cost`]) is over this is refused before it is validated:
+/// validation walks that expansion, and a few hundred bytes of fragments spreading each
+/// other expand exponentially.
+pub const MAX_DOCUMENT_COST: u64 = 50_000;
 
 pub fn build_schema(services: Services) -> OrgraphSchema {
     schema_builder().data(services).finish()
@@ -66,6 +73,7 @@ fn schema_builder() -> async_graphql::SchemaBuilder<Root, mutation::MutationRoot
     .limit_depth(MAX_QUERY_DEPTH)
     .limit_complexity(MAX_QUERY_COMPLEXITY)
     .limit_recursive_depth(64)
+    .extension(document_limits::DocumentLimits)
     .enable_federation()
 }
 
