@@ -144,11 +144,16 @@ fn large_legitimate_documents_pass(backend: Backend) {
         }
         fragment Org on Organization { ...Named depth root { ...Named } ancestors { ...Named } }
         fragment Named on Organization { id name ... on Organization { networkId } }"#,
-        json!({ "id": root }),
+        json!({ "id": root, "more": true }),
     );
     let data = reply.ok();
     assert_eq!(data["a"]["children"]["edges"][0]["node"]["name"], "Branch");
-    assert_eq!(data["b"]["root"]["name"], "Acme");
+    assert_eq!(
+        data["a"]["children"]["edges"][0]["node"]["root"]["name"], "Acme",
+        "{data}"
+    );
+    assert_eq!(data["b"]["name"], "Acme");
+    assert_eq!(data["b"]["networkId"], data["a"]["networkId"]);
 
     // Eight levels of doubling fragments expand to 256 fields: small, and answered.
     let reply = server.gql(Some(&token), &adversarial::doubling(8), json!({}));
