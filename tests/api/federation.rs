@@ -59,6 +59,7 @@ on_both_backends!(
     service_sdl_is_federation_v2_with_keyed_entities,
     entities_of_a_thousand_organizations_cost_constant_statements,
     entities_the_caller_may_not_see_resolve_to_null,
+    malformed_representations_resolve_to_null,
 );
 
 fn service_sdl_is_federation_v2_with_keyed_entities(backend: Backend) {
@@ -211,4 +212,77 @@ fn entities_the_caller_may_not_see_resolve_to_null(backend: Backend) {
     let reply = server.gql(None, ENTITIES, json!({ "representations": asked }));
     assert_eq!(reply.code(), Some("UNAUTHENTICATED"), "{}", reply.body);
     assert!(reply.body["data"]["_entities"].is_null());
+}
+
+/// A representation `_entities` cannot resolve — unknown or missing `__typename`, missing
+/// `id`, an `id` of the wrong type or not a UUID, not an object at all — is a `null` entry,
+/// without an error, and the good representations around it still resolve.
+fn malformed_representations_resolve_to_null(backend: Backend) {
+    let server = TestServer::start(backend);
+    let ada = server.token("ada@example.com");
+    let ada_id = server.gql(Some(&ada), "{ viewer { id } }", json!({})).ok()["viewer"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let root = server.add_organization(&ada, "Ada HQ");
+    let account = root["contractAccount"]["id"].as_str().unwrap().to_owned();
+    let root = id(&root);
+
+    #[rustfmt::skip]
+    let asked = [
+        (json!({ "__typename": "Organization", "id": root }), Some(root.clone())),
+        (json!({ "__typename": "Nonexistent", "id": root }), None),
+        (json!({ "__typename": "Organization" }), None),
+        (json!({ "__typename": "ContractAccount", "id": account }), Some(account.clone())),
+        (json!({ "__typename": "Organization", "id": true }), None),
+        (json!({ "__typename": "Organization", "id": { "nested": root } }), None),
+        (json!({ "__typename": "Organization", "id": [root] }), None),
+        (json!({ "__typename": "Organization", "id": null }), None),
+        (json!({ "__typename": "Organization", "id": 42 }), None),
+        (json!({ "__typename": "Organization", "id": "not-a-uuid" }), None),
+        (json!({ "__typename": "User", "id": "" }), None),
+        (json!({ "id": root }), None),
+        (json!({ "__typename": 7, "id": root }), None),
+        (json!({ "__typename": null, "id": root }), None),
+        (json!("Organization"), None),
+        (json!([{ "__typename": "Organization", "id": root }]), None),
+        (json!({}), None),
+        (json!({ "__typename": "Query", "id": root }), None),
+        (json!({ "__typename": "PageInfo", "id": root }), None),
+        (json!({ "__typename": "User", "id": ada_id }), Some(ada_id.clone())),
+    ];
+    let representations: Value = asked.iter().map(|(r, _)| r.clone()).collect();
+    let wanted: Vec<Option<String>> = asked.iter().map(|(_, id)| id.clone()).collect();
+    let (found, _) = entities(&server, Some(&ada), representations);
+    assert_eq!(ids_of(&found), wanted, "{found}");
+    let list = found.as_array().unwrap();
+    for (entity, (representation, expected)) in list.iter().zip(&asked) {
+        if expected.is_none() {
+            assert!(entity.is_null(), "{representation} resolved to {entity}");
+        }
+    }
+    assert_eq!(found[0]["name"], "Ada HQ");
+
+    // Each bad representation alone is a list of one null, not an error.
+    for (representation, expected) in &asked {
+        if expected.is_some() {
+            continue;
+        }
+        let (found, _) = entities(&server, Some(&ada), json!([representation]));
+        assert_eq!(found, json!([null]), "{representation}");
+    }
+
+    // Without a token it is still an error, bad representations or not.
+    for representations in [
+        json!([{ "__typename": "Nonexistent", "id": root }]),
+        json!([{}]),
+    ] {
+        let reply = server.gql(
+            None,
+            ENTITIES,
+            json!({ "representations": representations }),
+        );
+        assert_eq!(reply.code(), Some("UNAUTHENTICATED"), "{}", reply.body);
+        assert!(reply.body["data"]["_entities"].is_null());
+    }
 }

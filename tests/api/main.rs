@@ -4,11 +4,16 @@
 
 mod harness;
 
+/// Documents built to be expensive to check; shared with the `documents` benchmark.
+#[path = "../../server/benches/support/adversarial.rs"]
+mod adversarial;
+
 mod access;
 mod applications;
 mod bad_input;
 mod concurrency;
 mod crash;
+mod document_limits;
 mod exposure;
 mod federation;
 mod loose_input;

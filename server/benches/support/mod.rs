@@ -296,3 +296,5 @@ impl Machine {
         )
     }
 }
+
+pub mod adversarial;

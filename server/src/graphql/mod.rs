@@ -6,6 +6,9 @@ pub mod batch_loader;
 pub mod batches;
 pub mod context;
 pub mod contract_account;
+pub mod document_cost;
+pub mod document_limits;
+pub mod entities;
 pub mod error;
 pub mod integration;
 pub mod loaders;
@@ -34,13 +37,22 @@ pub struct QueryRoot(
     application::ApplicationQueries,
 );
 
-pub type OrgraphSchema = Schema<QueryRoot, mutation::MutationRoot, EmptySubscription>;
+/// The root the schema serves: [`QueryRoot`], with federation entities it cannot resolve
+/// answered as `null` (see [`entities`]).
+pub type Root = entities::NullForUnresolvable<QueryRoot>;
+
+pub type OrgraphSchema = Schema<Root, mutation::MutationRoot, EmptySubscription>;
 
 /// Nesting deeper than this is refused before execution.
 pub const MAX_QUERY_DEPTH: usize = 16;
 /// Each field costs 1, a connection field its page size times its children: 1,000
 /// organizations with some twenty fields each fit, a hundred times that does not.
 pub const MAX_QUERY_COMPLEXITY: usize = 50_000;
+/// A document whose size with its fragment spreads expanded (fields, arguments, values,
+/// directives; see [`document_cost`]) is over this is refused before it is validated:
+/// validation walks that expansion, and a few hundred bytes of fragments spreading each
+/// other expand exponentially.
+pub const MAX_DOCUMENT_COST: u64 = 50_000;
 
 pub fn build_schema(services: Services) -> OrgraphSchema {
     schema_builder().data(services).finish()
@@ -51,16 +63,17 @@ pub fn schema_without_data() -> OrgraphSchema {
     schema_builder().finish()
 }
 
-fn schema_builder(
-) -> async_graphql::SchemaBuilder<QueryRoot, mutation::MutationRoot, EmptySubscription> {
+fn schema_builder() -> async_graphql::SchemaBuilder<Root, mutation::MutationRoot, EmptySubscription>
+{
     Schema::build(
-        QueryRoot::default(),
+        Root::default(),
         mutation::MutationRoot::default(),
         EmptySubscription,
     )
     .limit_depth(MAX_QUERY_DEPTH)
     .limit_complexity(MAX_QUERY_COMPLEXITY)
     .limit_recursive_depth(64)
+    .extension(document_limits::DocumentLimits)
     .enable_federation()
 }
 

@@ -1,0 +1,56 @@
+//! The bound on what checking a document may cost, applied before async-graphql checks it.
+//!
+//! An extension, so that every way into the schema (a single request, each operation of a
+//! batch, GET and POST) goes through it: it parses the document once (async-graphql then
+//! reuses that parse), counts it ([`document_cost`](super::document_cost)) and refuses it with
+//! `LIMIT_EXCEEDED` before the recursion-depth check, validation and the complexity and depth
+//! walks, which all expand fragment spreads and take time exponential in the length of a
+//! document built for it.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
+};
+use async_graphql::{ErrorExtensionValues, Request, ServerError, ServerResult};
+
+use super::document_cost::{self, Refusal};
+use super::MAX_DOCUMENT_COST;
+
+/// Registered with [`SchemaBuilder::extension`](async_graphql::SchemaBuilder::extension).
+pub struct DocumentLimits;
+
+impl ExtensionFactory for DocumentLimits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(DocumentLimits)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for DocumentLimits {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        // A syntax error is left to async-graphql, which reports it as it always did.
+        if let Ok(document) = request.parsed_query() {
+            document_cost::check(document, MAX_DOCUMENT_COST).map_err(refused)?;
+        }
+        next.run(ctx, request).await
+    }
+}
+
+fn refused(refusal: Refusal) -> ServerError {
+    let code = match refusal {
+        // Not too large: invalid (validation would say so, after expanding it forever).
+        Refusal::FragmentCycle { .. } => "BAD_USER_INPUT",
+        Refusal::TooLarge { .. } | Refusal::TooManyArguments { .. } => "LIMIT_EXCEEDED",
+    };
+    let mut error = ServerError::new(refusal.to_string(), None);
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", code);
+    error.extensions = Some(extensions);
+    error
+}
