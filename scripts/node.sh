@@ -22,14 +22,19 @@ MSG
   return 1
 }
 
-# `npm ci` in tests/federation when node_modules is missing or older than package-lock.json.
-ensure_federation_packages() {
-  local dir=tests/federation
+# `npm ci` in a folder of Node packages when node_modules is missing or older than
+# package-lock.json.
+ensure_node_packages() {
+  local dir=$1
   if [ ! -f "$dir/node_modules/.package-lock.json" ] \
     || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-    echo "==> npm ci (tests/federation)"
+    echo "==> npm ci ($dir)"
     (cd "$dir" && npm ci --no-audit --no-fund)
   fi
+}
+
+ensure_federation_packages() {
+  ensure_node_packages tests/federation
 }
 
 # The Node tests, against the debug binary that `cargo build -p orgraph-server` leaves.

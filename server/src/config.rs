@@ -82,11 +82,21 @@ pub struct TokenArgs {
 
     /// Refetch the provider's keys when the cached set is older than this: how soon a
     /// retired key stops working.
-    #[arg(long, env = "ORGRAPH_OIDC_JWKS_MAX_AGE_SECS", default_value_t = 600, global = true)]
+    #[arg(
+        long,
+        env = "ORGRAPH_OIDC_JWKS_MAX_AGE_SECS",
+        default_value_t = 600,
+        global = true
+    )]
     pub oidc_jwks_max_age_secs: u64,
 
     /// A token naming an unknown key refetches the provider's keys at most this often.
-    #[arg(long, env = "ORGRAPH_OIDC_JWKS_MIN_REFETCH_SECS", default_value_t = 10, global = true)]
+    #[arg(
+        long,
+        env = "ORGRAPH_OIDC_JWKS_MIN_REFETCH_SECS",
+        default_value_t = 10,
+        global = true
+    )]
     pub oidc_jwks_min_refetch_secs: u64,
 }
 

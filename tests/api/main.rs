@@ -17,6 +17,7 @@ mod document_limits;
 mod exposure;
 mod federation;
 mod loose_input;
+mod oidc;
 mod pagination;
 mod prepared;
 mod protocol;

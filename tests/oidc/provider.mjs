@@ -11,7 +11,9 @@
 // these confidential clients through the client_credentials grant (secret = client id):
 //   rs-email  RS256, with email, email_verified and name claims (EMAIL below)
 //   rs-plain  RS256, no email claim
-//   es        ES256;  ed  EdDSA
+//   es        ES256, with a verified email (grace@example.com)
+//   ed        EdDSA, no email claim
+//   unverified RS256, email Ada@Example.com with email_verified false
 //   wrong-aud RS256, audience `someone-else`
 // The subject is the client id. Besides the provider's own endpoints:
 //   GET /test/stats → { jwks }: how many times the key set was fetched.
@@ -35,7 +37,7 @@ const issuer = `http://127.0.0.1:${port}`;
 const keyDir = values['key-dir'];
 mkdirSync(keyDir, { recursive: true });
 
-export const EMAIL = { email: 'Ada@Example.com', email_verified: true, name: 'Ada Lovelace' };
+const EMAIL = { email: 'Ada@Example.com', email_verified: true, name: 'Ada Lovelace' };
 
 const KINDS = {
   rsa: { alg: 'RS256', options: { modulusLength: 2048 } },
@@ -72,8 +74,9 @@ const provider = new Provider(issuer, {
   clients: [
     client('rs-email', 'RS256', 'orgraph', EMAIL),
     client('rs-plain', 'RS256'),
-    client('es', 'ES256'),
+    client('es', 'ES256', 'orgraph', { email: 'grace@example.com', email_verified: true }),
     client('ed', 'EdDSA'),
+    client('unverified', 'RS256', 'orgraph', { email: EMAIL.email, email_verified: false }),
     client('wrong-aud', 'RS256', 'someone-else'),
   ],
   extraClientMetadata: {

@@ -175,7 +175,9 @@ impl OidcVerifier {
             match cache.fetched_at {
                 None => true,
                 Some(at) if at.elapsed() >= self.settings.max_age => true,
-                Some(at) => !cache.keys.contains_key(kid) && at.elapsed() >= self.settings.min_refetch,
+                Some(at) => {
+                    !cache.keys.contains_key(kid) && at.elapsed() >= self.settings.min_refetch
+                }
             }
         };
         if !due {
@@ -225,7 +227,10 @@ fn usable_key(jwk: &Jwk) -> Option<(String, (Algorithm, DecodingKey))> {
     Some((jwk.common.key_id.clone()?, (algorithm, key)))
 }
 
-fn fetch_json<T: serde::de::DeserializeOwned>(url: &str, what: &'static str) -> Result<T, OidcError> {
+fn fetch_json<T: serde::de::DeserializeOwned>(
+    url: &str,
+    what: &'static str,
+) -> Result<T, OidcError> {
     let unreachable = |cause: String| OidcError::Unreachable {
         url: url.to_owned(),
         cause,

@@ -83,11 +83,11 @@ impl FromRequest for Authenticated {
                 }
             };
             let user = user.map_err(|error| {
-                    if let ApiError::Internal(cause) = &error {
-                        tracing::error!(error = %cause, "resolving the token's user failed");
-                    }
-                    AuthRejection::Internal
-                })?;
+                if let ApiError::Internal(cause) = &error {
+                    tracing::error!(error = %cause, "resolving the token's user failed");
+                }
+                AuthRejection::Internal
+            })?;
             Ok(Self(Some(Principal::User(user))))
         })
     }

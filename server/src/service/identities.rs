@@ -48,7 +48,10 @@ fn resolve(
     identity: &ExternalIdentity,
     now: DateTime<Utc>,
 ) -> diesel::QueryResult<User> {
-    let verified = identity.email.as_deref().filter(|_| identity.email_verified);
+    let verified = identity
+        .email
+        .as_deref()
+        .filter(|_| identity.email_verified);
     let holder = match verified {
         Some(address) => users::find_by_email(conn, address)?,
         None => None,

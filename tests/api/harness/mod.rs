@@ -5,6 +5,7 @@
 
 mod database;
 mod invariants;
+pub mod oidc;
 pub mod ops;
 
 use std::io::Read;
@@ -258,7 +259,7 @@ pub fn mint_token(email: &str) -> String {
     .expect("sign token")
 }
 
-fn agent() -> ureq::Agent {
+pub(crate) fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(120)))
@@ -266,7 +267,7 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
