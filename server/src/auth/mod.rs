@@ -2,6 +2,7 @@
 
 mod oidc;
 mod principal;
+pub mod secrets;
 mod tokens;
 
 use std::sync::Arc;

@@ -34,6 +34,8 @@ pub enum OidcError {
     UnknownKey,
     #[error("the token's algorithm is not accepted (RS256, ES256 and EdDSA are)")]
     Algorithm,
+    #[error("the ID token's nonce is not the sign-in's")]
+    Nonce,
 }
 
 /// What to trust and how often to look at the provider again.
@@ -48,6 +50,7 @@ pub struct OidcSettings {
 pub struct OidcVerifier {
     settings: OidcSettings,
     jwks_uri: String,
+    endpoints: Option<ProviderEndpoints>,
     cache: RwLock<KeyCache>,
     /// One fetch at a time; whoever waited finds the keys the fetch brought.
     fetching: tokio::sync::Mutex<()>,
@@ -63,6 +66,17 @@ struct KeyCache {
 struct Discovery {
     issuer: String,
     jwks_uri: String,
+    #[serde(default)]
+    authorization_endpoint: Option<String>,
+    #[serde(default)]
+    token_endpoint: Option<String>,
+}
+
+/// Where a browser signs in and where its code is exchanged (from the discovery document).
+#[derive(Debug, Clone)]
+pub struct ProviderEndpoints {
+    pub authorization: String,
+    pub token: String,
 }
 
 /// The claims read from a provider's token.
@@ -76,6 +90,8 @@ struct Claims {
     email_verified: Option<serde_json::Value>,
     #[serde(default)]
     name: Option<String>,
+    #[serde(default)]
+    nonce: Option<String>,
 }
 
 impl OidcVerifier {
@@ -92,9 +108,17 @@ impl OidcVerifier {
                 found: discovery.issuer,
             });
         }
+        let endpoints = match (discovery.authorization_endpoint, discovery.token_endpoint) {
+            (Some(authorization), Some(token)) => Some(ProviderEndpoints {
+                authorization,
+                token,
+            }),
+            _ => None,
+        };
         Ok(Self {
             settings,
             jwks_uri: discovery.jwks_uri,
+            endpoints,
             cache: RwLock::new(KeyCache {
                 keys: HashMap::new(),
                 fetched_at: None,
@@ -113,9 +137,38 @@ impl OidcVerifier {
         self.cache.read().map_or(0, |c| c.fetches)
     }
 
-    /// Checks signature, algorithm, issuer, audience, expiry and not-before, and says who
-    /// signed in.
+    /// The provider's sign-in endpoints, if its discovery document names them.
+    pub fn endpoints(&self) -> Option<&ProviderEndpoints> {
+        self.endpoints.as_ref()
+    }
+
+    /// Checks an access token's signature, algorithm, issuer, audience (Orgraph's), expiry
+    /// and not-before, and says who signed in.
     pub async fn verify(&self, token: &str) -> Result<ExternalIdentity, OidcError> {
+        let audience = self.settings.audience.clone();
+        Ok(self.verify_for(token, &audience).await?.0)
+    }
+
+    /// An ID token from a sign-in: as [`Self::verify`], for the audience `client_id`, and
+    /// bound to the sign-in by its `nonce`.
+    pub async fn verify_id_token(
+        &self,
+        token: &str,
+        client_id: &str,
+        nonce: &str,
+    ) -> Result<ExternalIdentity, OidcError> {
+        let (identity, sent) = self.verify_for(token, client_id).await?;
+        if sent.as_deref() != Some(nonce) {
+            return Err(OidcError::Nonce);
+        }
+        Ok(identity)
+    }
+
+    async fn verify_for(
+        &self,
+        token: &str,
+        audience: &str,
+    ) -> Result<(ExternalIdentity, Option<String>), OidcError> {
         let header = jsonwebtoken::decode_header(token)?;
         if !matches!(
             header.alg,
@@ -136,20 +189,23 @@ impl OidcVerifier {
         }
         let mut validation = Validation::new(algorithm);
         validation.set_issuer(&[&self.settings.issuer]);
-        validation.set_audience(&[&self.settings.audience]);
+        validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.validate_nbf = true;
         validation.leeway = 30;
         let claims = jsonwebtoken::decode::<Claims>(token, &key, &validation)?.claims;
-        Ok(ExternalIdentity {
-            issuer: claims.iss,
-            subject: claims.sub,
-            email: claims.email.filter(|e| !e.trim().is_empty()),
-            email_verified: claims
-                .email_verified
-                .is_some_and(|v| v == true || v == "true"),
-            name: claims.name,
-        })
+        Ok((
+            ExternalIdentity {
+                issuer: claims.iss,
+                subject: claims.sub,
+                email: claims.email.filter(|e| !e.trim().is_empty()),
+                email_verified: claims
+                    .email_verified
+                    .is_some_and(|v| v == true || v == "true"),
+                name: claims.name,
+            },
+            claims.nonce,
+        ))
     }
 
     /// The key `kid`, if cached (and, unless `stale_ok`, the cache is not too old).

@@ -10,6 +10,7 @@ pub mod members;
 pub mod name;
 pub mod organization;
 pub mod permissions;
+pub mod session;
 pub mod settings;
 pub mod tree_path;
 pub mod user;

@@ -12,6 +12,7 @@ pub mod members;
 pub mod organizations;
 pub mod queries;
 pub mod seed;
+pub mod sessions;
 pub mod settings;
 
 pub use error::{ApiError, ApiResult};

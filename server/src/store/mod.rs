@@ -19,6 +19,7 @@ pub mod organizations;
 mod raw_sql;
 pub mod roles;
 pub mod schema;
+pub mod sessions;
 pub mod settings;
 mod sql_lists;
 mod timestamps;
