@@ -12,6 +12,7 @@ mod crash;
 mod exposure;
 mod federation;
 mod loose_input;
+mod pages;
 mod pagination;
 mod prepared;
 mod protocol;

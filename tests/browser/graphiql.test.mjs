@@ -85,6 +85,8 @@ describe('GraphiQL in Chromium', () => {
     page.on('pageerror', (error) => seen.pageErrors.push(String(error)));
     const response = await page.goto(`${orgraph.url}`, { waitUntil: 'load' });
     assert.equal(response.status(), 200);
+    // No violations would be trivially true without a policy.
+    assert.match(response.headers()['content-security-policy'] ?? '', /script-src 'self'/);
     await page.locator('.graphiql-container').waitFor({ timeout: 20_000 });
     return { context, page, seen };
   }
