@@ -18,8 +18,8 @@ pub use graphiql::{graphiql_page, PageSession};
 /// The policy of every HTML page.
 ///
 /// - `font-src data:`: GraphiQL's stylesheet embeds its fonts as `data:` URLs.
-/// - `img-src data:`: GraphiQL's stylesheet draws a few icons as `data:` images, and the page
-///   names an empty `data:` favicon so that the browser asks for no `/favicon.ico`.
+/// - `img-src data:`: the page names an empty `data:` favicon so that the browser asks for no
+///   `/favicon.ico` (GraphiQL's own icons are inline SVG elements).
 /// - No `'unsafe-inline'` or `'unsafe-eval'`: GraphiQL 4's UMD build runs and styles itself
 ///   without them (it sets styles through the DOM, which style-src does not govern); the
 ///   browser test fails on any CSP violation in the console.
