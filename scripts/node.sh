@@ -1,4 +1,4 @@
-# Node.js for the federation tests (tests/federation: composition with @apollo/composition and
+# Node.js for the Node tests: tests/browser (GraphiQL in Chromium) and tests/federation ( composition with @apollo/composition and
 # a real @apollo/gateway in front of the orgraph binary). Sourced by scripts/test, .ci/run and
 # the federation benchmark.
 
@@ -22,8 +22,8 @@ MSG
   return 1
 }
 
-# `npm ci` in a folder of Node packages when node_modules is missing or older than
-# package-lock.json.
+# `npm ci` in a Node test folder (tests/federation, tests/browser) when its node_modules is
+# missing or older than its package-lock.json.
 ensure_node_packages() {
   local dir=$1
   if [ ! -f "$dir/node_modules/.package-lock.json" ] \
@@ -33,15 +33,21 @@ ensure_node_packages() {
   fi
 }
 
-ensure_federation_packages() {
-  ensure_node_packages tests/federation
-}
-
 # The Node tests, against the debug binary that `cargo build -p orgraph-server` leaves.
 run_federation_tests() {
-  ensure_federation_packages
+  ensure_node_packages tests/federation
   echo "==> cargo build -p orgraph-server (the binary the Node tests start)"
   cargo build -p orgraph-server
   echo "==> node --test (tests/federation)"
   (cd tests/federation && node --test)
+}
+
+# GraphiQL in a real headless Chromium (tests/browser: playwright-core driving Debian's
+# /usr/bin/chromium, which .ci/run installs), against the same debug binary.
+run_browser_tests() {
+  ensure_node_packages tests/browser
+  echo "==> cargo build -p orgraph-server (the binary the browser tests start)"
+  cargo build -p orgraph-server
+  echo "==> node --test (tests/browser)"
+  (cd tests/browser && node --test)
 }

@@ -18,6 +18,7 @@ mod exposure;
 mod federation;
 mod loose_input;
 mod oidc;
+mod pages;
 mod pagination;
 mod prepared;
 mod protocol;

@@ -8,7 +8,6 @@
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, ErrorExtensionValues, Request, Value};
 use futures_util::StreamExt;
@@ -20,6 +19,7 @@ use crate::store::StatementCounter;
 
 use super::auth::Authenticated;
 use super::errors::graphql_error_body;
+use super::pages;
 use super::AppState;
 
 /// Largest request body accepted.
@@ -144,7 +144,8 @@ pub async fn graphql_get(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
     if wants_html && !req.query_string().contains("query=") {
-        return graphiql();
+        // No browser sessions yet: every page is anonymous.
+        return pages::graphiql_page(&pages::PageSession::default());
     }
     let format = negotiate(req.headers());
     match parse_get_request(req.query_string()) {
@@ -167,18 +168,6 @@ pub async fn graphql_get(
             "BAD_USER_INPUT",
         ),
     }
-}
-
-/// The GraphiQL page; needs no token (it sends the one the user types into its headers pane).
-pub fn graphiql() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("Orgraph GraphiQL")
-                .finish(),
-        )
 }
 
 async fn execute(

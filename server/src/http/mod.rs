@@ -1,9 +1,10 @@
-//! HTTP routes: GraphQL, GraphiQL and health.
+//! HTTP routes: GraphQL, GraphiQL (with its assets) and health.
 
 mod auth;
 mod errors;
 mod graphql;
 mod health;
+mod pages;
 mod request_log;
 
 use actix_web::middleware::from_fn;
@@ -25,6 +26,7 @@ pub struct AppState {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/graphql", web::post().to(graphql::graphql_post))
         .route("/graphql", web::get().to(graphql::graphql_get))
+        .configure(pages::routes)
         .route("/healthz", web::get().to(health::healthz))
         .route(
             "/",
@@ -42,6 +44,7 @@ pub async fn serve(state: AppState, bind: &str, workers: usize) -> std::io::Resu
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .wrap(from_fn(pages::security_headers))
             .wrap(from_fn(request_log::log_request))
             .configure(routes)
     })

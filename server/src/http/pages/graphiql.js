@@ -1,0 +1,123 @@
+// Mounts GraphiQL (loaded before this file as the UMD global `GraphiQL`, on `React` and
+// `ReactDOM`) into #graphiql. Served from the binary like everything the page loads; the
+// page's CSP allows no inline script, so this lives in its own file.
+//
+// Sign-in hook: when the server renders the page for a signed-in browser session it adds
+//   <meta name="orgraph-csrf-token" content="...">    sent as `x-csrf-token` with every request
+//   <meta name="orgraph-signed-in-as" content="...">  shown next to the logo
+// Without them (today, always) the caller pastes a bearer token into the headers pane.
+(function () {
+  'use strict';
+
+  function meta(name) {
+    var tag = document.querySelector('meta[name="' + name + '"]');
+    return tag ? tag.getAttribute('content') : null;
+  }
+
+  var endpoint = meta('orgraph-endpoint') || '/graphql';
+  var csrfToken = meta('orgraph-csrf-token');
+  var signedInAs = meta('orgraph-signed-in-as');
+
+  // GraphiQL calls this with the operation and, in `options.headers`, the headers pane's JSON.
+  async function fetcher(params, options) {
+    var headers = {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json, application/json',
+    };
+    if (csrfToken) headers['x-csrf-token'] = csrfToken;
+    Object.assign(headers, (options && options.headers) || {});
+    var response = await fetch(endpoint, {
+      method: 'POST',
+      headers: headers,
+      body: JSON.stringify(params),
+      credentials: 'same-origin',
+    });
+    var text = await response.text();
+    try {
+      // GraphQL errors come with 4xx under application/graphql-response+json: show them too.
+      return JSON.parse(text);
+    } catch (_) {
+      return { errors: [{ message: 'HTTP ' + response.status + ': ' + text }] };
+    }
+  }
+
+  // The README's example operations, one tab each.
+  var CREATE_A_NETWORK = [
+    '# Create a network: a headquarters as its root. Put a token in the Headers pane first:',
+    '#   orgraph token --email you@example.com',
+    'mutation CreateNetwork {',
+    '  addOrganization(input: { name: "Acme HQ" }) {',
+    '    organization { id networkId name depth contractAccount { name billingEmail plan } }',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+
+  var ADD_A_BRANCH = [
+    '# Add regions and branches (use an id returned by CreateNetwork).',
+    'mutation AddBranch($parentId: ID!) {',
+    '  addSubOrganization(input: { parentId: $parentId, name: "Europe" }) {',
+    '    organization { id depth parent { name } }',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+
+  var WALK_THE_TREE = [
+    '# Walk the tree: ancestors root first, the subtree in tree order, the children by name.',
+    'query Tree($id: ID!) {',
+    '  organization(id: $id) {',
+    '    name depth',
+    '    root { name }',
+    '    ancestors { name depth }',
+    '    children(first: 20) { totalCount edges { node { id name } } }',
+    '    descendants(maxDepth: 2, first: 100) {',
+    '      totalCount',
+    '      edges { node { name depth } }',
+    '      pageInfo { hasNextPage endCursor }',
+    '    }',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+
+  var SEARCH = [
+    '# Search what you can see.',
+    'query Search {',
+    '  organizations(first: 10, filter: { nameContains: "eur" }) {',
+    '    totalCount',
+    '    edges { cursor node { id name networkId } }',
+    '    pageInfo { hasNextPage endCursor }',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+
+  var ID_VARIABLE = '{\n  "id": "paste an organization id"\n}';
+
+  var props = {
+    fetcher: fetcher,
+    defaultEditorToolsVisibility: 'headers',
+    defaultTabs: [
+      { query: CREATE_A_NETWORK },
+      { query: ADD_A_BRANCH, variables: '{\n  "parentId": "paste an organization id"\n}' },
+      { query: WALK_THE_TREE, variables: ID_VARIABLE },
+      { query: SEARCH },
+    ],
+  };
+  if (!signedInAs) {
+    props.defaultHeaders = '{\n  "Authorization": "Bearer <a token from: orgraph token --email you@example.com>"\n}';
+  }
+
+  var logo = React.createElement(
+    GraphiQL.Logo,
+    null,
+    'Orgraph',
+    signedInAs
+      ? React.createElement('span', { className: 'orgraph-signed-in' }, 'signed in as ' + signedInAs)
+      : null,
+  );
+
+  var root = ReactDOM.createRoot(document.getElementById('graphiql'));
+  root.render(React.createElement(GraphiQL, props, logo));
+})();
