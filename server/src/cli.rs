@@ -8,8 +8,10 @@ use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
-use crate::config::{DatabaseArgs, TokenArgs, TreeArgs};
+use crate::auth::{OidcClient, TokenVerifier};
+use crate::config::{DatabaseArgs, SignInArgs, TokenArgs, TreeArgs};
 use crate::graphql::{build_schema, export_sdl, schema_without_data};
+use crate::http::sign_in::{SignIn, SignInMethod};
 use crate::http::{serve, AppState};
 use crate::service::seed::SeedOptions;
 use crate::service::Services;
@@ -30,6 +32,8 @@ pub struct Cli {
     tokens: TokenArgs,
     #[command(flatten)]
     tree: TreeArgs,
+    #[command(flatten)]
+    sign_in: SignInArgs,
     #[command(flatten)]
     serve: ServeArgs,
 }
@@ -141,7 +145,13 @@ fn init_logging() {
 fn dispatch(cli: Cli) -> Result<(), CliError> {
     let url = cli.database.url();
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => run_server(&cli.database, &cli.tokens, &cli.tree, &cli.serve),
+        Command::Serve => run_server(
+            &cli.database,
+            &cli.tokens,
+            &cli.tree,
+            &cli.sign_in,
+            &cli.serve,
+        ),
         Command::Migrate { revert_all } => {
             let store = Store::connect(&url, 1)?;
             if revert_all {
@@ -199,10 +209,12 @@ fn run_server(
     database: &DatabaseArgs,
     tokens: &TokenArgs,
     tree: &TreeArgs,
+    sign_in: &SignInArgs,
     args: &ServeArgs,
 ) -> Result<(), CliError> {
     let services = open(database, tree)?;
     let keys = tokens.verifier(&database.url())?;
+    let sign_in = sign_in_method(tokens, sign_in, &keys, &database.url(), &args.bind);
     tracing::info!(database = %database.url(), "database ready");
     let workers = args
         .workers
@@ -211,6 +223,7 @@ fn run_server(
         schema: build_schema(services.clone()),
         services: services.clone(),
         tokens: keys,
+        sign_in,
     };
     let purge_every = args.purge_interval_secs;
     actix_web::rt::System::new().block_on(async move {
@@ -223,6 +236,44 @@ fn run_server(
         serve(state, &args.bind, workers).await
     })?;
     Ok(())
+}
+
+/// How people sign in to the pages: through the provider when Orgraph is its client, else
+/// the development form where it is allowed, else not at all.
+fn sign_in_method(
+    tokens: &TokenArgs,
+    args: &SignInArgs,
+    verifier: &TokenVerifier,
+    database: &crate::store::DatabaseUrl,
+    bind: &str,
+) -> SignIn {
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{bind}"));
+    let public_url = public_url.trim_end_matches('/');
+    let method = match (verifier, &args.oidc_client_id, &args.oidc_client_secret) {
+        (TokenVerifier::Oidc(verifier), Some(client_id), Some(client_secret)) => {
+            SignInMethod::Provider {
+                verifier: verifier.clone(),
+                client: OidcClient {
+                    client_id: client_id.clone(),
+                    client_secret: client_secret.clone(),
+                    redirect_uri: format!("{public_url}/auth/callback"),
+                },
+            }
+        }
+        _ if args.dev_sign_in || tokens.uses_development_secret(database) => {
+            tracing::warn!("the development sign-in is on: anyone can sign in as any email");
+            SignInMethod::Development
+        }
+        _ => SignInMethod::Unavailable,
+    };
+    SignIn {
+        method,
+        lifetime: args.lifetime(),
+        secure_cookies: public_url.starts_with("https://"),
+    }
 }
 
 async fn purge_periodically(services: Services, every: Duration) {

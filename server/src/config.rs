@@ -9,6 +9,7 @@ use crate::auth::{
     DEFAULT_ISSUER,
 };
 use crate::domain::organization::{TreeLimits, DEFAULT_DEPTH_LIMIT, DEFAULT_RETENTION_DAYS};
+use crate::domain::session::SessionLifetime;
 use crate::store::DatabaseUrl;
 
 #[derive(Debug, Clone, Args)]
@@ -229,5 +230,71 @@ impl TreeArgs {
             depth_limit: self.depth_limit.max(0),
             retention: chrono::Duration::days(self.retention_days.max(0)),
         }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SignInArgs {
+    /// Orgraph's client id at the OpenID Connect provider: enables signing people in to
+    /// Orgraph's pages through the provider (with `--oidc-issuer`).
+    #[arg(long, env = "ORGRAPH_OIDC_CLIENT_ID", global = true)]
+    pub oidc_client_id: Option<String>,
+
+    /// The client secret that goes with `--oidc-client-id`.
+    #[arg(
+        long,
+        env = "ORGRAPH_OIDC_CLIENT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub oidc_client_secret: Option<String>,
+
+    /// The URL people reach Orgraph at (the provider redirects back to `<url>/auth/callback`;
+    /// with https, cookies are `Secure` and `__Host-`). Default: `http://` + the bind address.
+    #[arg(long, env = "ORGRAPH_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// A sign-in form that signs in any email, without a provider. On by itself only while
+    /// the generated development secret is in use; this flag turns it on elsewhere (tests).
+    #[arg(long, env = "ORGRAPH_DEV_SIGN_IN", global = true)]
+    pub dev_sign_in: bool,
+
+    /// A session ends after this many minutes unused.
+    #[arg(
+        long,
+        env = "ORGRAPH_SESSION_IDLE_MINUTES",
+        default_value_t = 120,
+        global = true
+    )]
+    pub session_idle_minutes: i64,
+
+    /// A session ends this many hours after sign-in, used or not.
+    #[arg(
+        long,
+        env = "ORGRAPH_SESSION_MAX_HOURS",
+        default_value_t = 24,
+        global = true
+    )]
+    pub session_max_hours: i64,
+}
+
+impl SignInArgs {
+    pub fn lifetime(&self) -> SessionLifetime {
+        SessionLifetime {
+            idle: chrono::Duration::minutes(self.session_idle_minutes.max(1)),
+            absolute: chrono::Duration::hours(self.session_max_hours.max(1)),
+        }
+    }
+}
+
+impl TokenArgs {
+    /// Whether tokens are signed with the generated development secret (no secret, no key, no
+    /// provider, a SQLite database): the only setup where the development sign-in is on by
+    /// itself.
+    pub fn uses_development_secret(&self, database: &DatabaseUrl) -> bool {
+        self.jwt_secret.is_none()
+            && self.jwt_public_key.is_none()
+            && self.oidc_issuer.is_none()
+            && matches!(database, DatabaseUrl::Sqlite(_))
     }
 }

@@ -1,6 +1,7 @@
 // A real OpenID Connect provider (the npm package oidc-provider) for Orgraph's tests.
 //
-//   node provider.mjs --port PORT --key-dir DIR --keys rsa-2,rsa-1,ec-1,ed-1
+//   node provider.mjs --port PORT --key-dir DIR --keys rsa-2,rsa-1,ec-1,ed-1 \
+//     [--redirect-uri http://127.0.0.1:PORT2/auth/callback]
 //
 // Issuer: http://127.0.0.1:PORT. Signing keys are read from DIR/<name>.json, or generated
 // and kept there, so that a restart with another `--keys` list is a key rotation: the first
@@ -15,7 +16,11 @@
 //   ed        EdDSA, no email claim
 //   unverified RS256, email Ada@Example.com with email_verified false
 //   wrong-aud RS256, audience `someone-else`
-// The subject is the client id. Besides the provider's own endpoints:
+// The subject is the client id. With --redirect-uri, the client `orgraph` (secret
+// `orgraph-secret`, client_secret_basic) signs people in with the authorization code flow;
+// the development login page accepts any login name N with any password, and the account's
+// ID token says email N@example.com (verified) and name "N (test)".
+// Besides the provider's own endpoints:
 //   GET /test/stats → { jwks }: how many times the key set was fetched.
 // Prints `ready <issuer>` on stdout once listening.
 
@@ -30,6 +35,7 @@ const { values } = parseArgs({
     port: { type: 'string' },
     'key-dir': { type: 'string' },
     keys: { type: 'string', default: 'rsa-1,ec-1,ed-1' },
+    'redirect-uri': { type: 'string' },
   },
 });
 const port = Number(values.port);
@@ -69,9 +75,30 @@ const client = (id, alg, audience = 'orgraph', claims = {}) => ({
   'urn:orgraph:claims': claims,
 });
 
+const signInClients = values['redirect-uri']
+  ? [{
+      client_id: 'orgraph',
+      client_secret: 'orgraph-secret',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      redirect_uris: [values['redirect-uri']],
+      token_endpoint_auth_method: 'client_secret_basic',
+      'urn:orgraph:alg': 'RS256',
+      'urn:orgraph:audience': 'orgraph',
+      'urn:orgraph:claims': {},
+    }]
+  : [];
+
 const provider = new Provider(issuer, {
   jwks: { keys },
+  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+  findAccount: (ctx, id) => ({
+    accountId: id,
+    claims: () => ({ sub: id, email: `${id}@example.com`, email_verified: true, name: `${id} (test)` }),
+  }),
+  conformIdTokenClaims: false,
   clients: [
+    ...signInClients,
     client('rs-email', 'RS256', 'orgraph', EMAIL),
     client('rs-plain', 'RS256'),
     client('es', 'ES256', 'orgraph', { email: 'grace@example.com', email_verified: true }),

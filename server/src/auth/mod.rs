@@ -7,7 +7,7 @@ mod tokens;
 
 use std::sync::Arc;
 
-pub use oidc::{OidcError, OidcSettings, OidcVerifier};
+pub use oidc::{OidcClient, OidcError, OidcSettings, OidcVerifier, ProviderEndpoints};
 pub use principal::Principal;
 pub use tokens::{
     AuthError, PublicKeyAlgorithm, TokenKeys, VerifiedUser, DEFAULT_AUDIENCE, DEFAULT_ISSUER,

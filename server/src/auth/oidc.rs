@@ -310,3 +310,87 @@ fn fetch_json<T: serde::de::DeserializeOwned>(
             cause: e.to_string(),
         })
 }
+
+/// Orgraph as a confidential client of the provider, for signing people in to its pages.
+#[derive(Debug, Clone)]
+pub struct OidcClient {
+    pub client_id: String,
+    pub client_secret: String,
+    /// `<public URL>/auth/callback`, registered at the provider.
+    pub redirect_uri: String,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    id_token: String,
+}
+
+impl OidcVerifier {
+    /// Redeems an authorization code (with its PKCE verifier) at the token endpoint and
+    /// returns who signed in, from the ID token, checked against `nonce`.
+    pub async fn redeem_code(
+        &self,
+        client: &OidcClient,
+        code: &str,
+        code_verifier: &str,
+        nonce: &str,
+    ) -> Result<ExternalIdentity, OidcError> {
+        let endpoint =
+            self.endpoints
+                .as_ref()
+                .map(|e| e.token.clone())
+                .ok_or(OidcError::BadDocument {
+                    what: "discovery document",
+                    cause: "it names no token endpoint".into(),
+                })?;
+        let form = [
+            ("grant_type", "authorization_code".to_owned()),
+            ("code", code.to_owned()),
+            ("redirect_uri", client.redirect_uri.clone()),
+            ("code_verifier", code_verifier.to_owned()),
+        ];
+        let basic = client_secret_basic(&client.client_id, &client.client_secret);
+        let response = tokio::task::spawn_blocking(move || {
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .timeout_global(Some(FETCH_TIMEOUT))
+                .build()
+                .into();
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            agent
+                .post(&endpoint)
+                .header("accept", "application/json")
+                .header("authorization", &basic)
+                .send_form(form)
+                .map_err(|e| OidcError::Unreachable {
+                    url: endpoint.clone(),
+                    cause: e.to_string(),
+                })?
+                .body_mut()
+                .with_config()
+                .limit(MAX_DOCUMENT_BYTES)
+                .read_json::<TokenResponse>()
+                .map_err(|e| OidcError::BadDocument {
+                    what: "token response",
+                    cause: e.to_string(),
+                })
+        })
+        .await
+        .map_err(|e| OidcError::Unreachable {
+            url: "the token endpoint".into(),
+            cause: e.to_string(),
+        })??;
+        self.verify_id_token(&response.id_token, &client.client_id, nonce)
+            .await
+    }
+}
+
+/// `client_secret_basic` (RFC 6749 §2.3.1): id and secret form-encoded, then base64.
+fn client_secret_basic(client_id: &str, client_secret: &str) -> String {
+    use base64::Engine;
+    let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let pair = format!("{}:{}", encode(client_id), encode(client_secret));
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    )
+}

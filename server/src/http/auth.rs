@@ -1,6 +1,7 @@
 //! Authentication, once per request, in an extractor: a valid bearer token becomes a
-//! [`Principal`]; a missing one leaves the request anonymous (resolvers then answer
-//! `UNAUTHENTICATED`); an invalid one is refused outright.
+//! [`Principal`]; without one, a browser session's cookie does, but only with the page's CSRF
+//! token; with neither the request is anonymous (resolvers then answer `UNAUTHENTICATED`);
+//! an invalid token or an ended session is refused outright.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,6 +15,7 @@ use crate::auth::{Principal, Verified};
 use crate::service::ApiError;
 
 use super::errors::graphql_error_body;
+use super::sign_in::{cookie_auth, CookieAuth};
 use super::AppState;
 
 /// The caller, if a token was sent.
@@ -25,6 +27,12 @@ pub enum AuthRejection {
     InvalidToken,
     #[error("the Authorization header must be `Bearer <token>`")]
     MalformedHeader,
+    #[error("the session has ended: sign in again")]
+    SessionEnded,
+    #[error(
+        "a request authenticated by its session cookie must carry the page's x-csrf-token header"
+    )]
+    MissingCsrf,
     #[error("internal error")]
     Internal,
 }
@@ -33,6 +41,7 @@ impl ResponseError for AuthRejection {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::MissingCsrf => StatusCode::FORBIDDEN,
             _ => StatusCode::UNAUTHORIZED,
         }
     }
@@ -42,6 +51,8 @@ impl ResponseError for AuthRejection {
             Self::Internal => ("INTERNAL", None),
             Self::InvalidToken => ("UNAUTHENTICATED", Some(r#"Bearer error="invalid_token""#)),
             Self::MalformedHeader => ("UNAUTHENTICATED", Some(r#"Bearer error="invalid_request""#)),
+            Self::SessionEnded => ("UNAUTHENTICATED", None),
+            Self::MissingCsrf => ("FORBIDDEN", None),
         };
         let mut response = HttpResponse::build(self.status_code());
         if let Some(challenge) = challenge {
@@ -61,12 +72,20 @@ impl FromRequest for Authenticated {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(req);
+        let req = req.clone();
         Box::pin(async move {
+            let state = state.ok_or(AuthRejection::Internal)?;
             let token = match token? {
                 Some(token) => token,
-                None => return Ok(Self(None)),
+                None => {
+                    return match cookie_auth(&req, &state).await {
+                        CookieAuth::Absent => Ok(Self(None)),
+                        CookieAuth::SignedIn(principal) => Ok(Self(Some(principal))),
+                        CookieAuth::Ended => Err(AuthRejection::SessionEnded),
+                        CookieAuth::MissingCsrf => Err(AuthRejection::MissingCsrf),
+                    }
+                }
             };
-            let state = state.ok_or(AuthRejection::Internal)?;
             let verified = state.tokens.verify(&token).await.map_err(|error| {
                 tracing::debug!(%error, "token refused");
                 AuthRejection::InvalidToken

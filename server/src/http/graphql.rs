@@ -7,7 +7,7 @@
 
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, ErrorExtensionValues, Request, Value};
 use futures_util::StreamExt;
@@ -20,7 +20,7 @@ use crate::store::StatementCounter;
 use super::auth::Authenticated;
 use super::errors::graphql_error_body;
 use super::pages;
-use super::AppState;
+use super::{sign_in, AppState};
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -133,20 +133,19 @@ pub async fn graphql_post(
     execute(batch, format, &state, auth, false, debug).await
 }
 
-pub async fn graphql_get(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Authenticated,
-) -> HttpResponse {
+pub async fn graphql_get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let wants_html = req
         .headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
     if wants_html && !req.query_string().contains("query=") {
-        // No browser sessions yet: every page is anonymous.
-        return pages::graphiql_page(&pages::PageSession::default());
+        return graphiql(&req, &state).await;
     }
+    let auth = match Authenticated::extract(&req).await {
+        Ok(auth) => auth,
+        Err(rejection) => return rejection.error_response(),
+    };
     let format = negotiate(req.headers());
     match parse_get_request(req.query_string()) {
         Ok(request) => {
@@ -167,6 +166,22 @@ pub async fn graphql_get(
             &error.to_string(),
             "BAD_USER_INPUT",
         ),
+    }
+}
+
+/// GraphiQL for a browser: signed in, it calls the API with its session (and CSRF token);
+/// where people can sign in, an anonymous browser is sent to do so first.
+async fn graphiql(req: &HttpRequest, state: &AppState) -> HttpResponse {
+    match sign_in::browser_session(req, state).await {
+        Some((user, csrf_token)) => pages::graphiql_page(&pages::PageSession {
+            csrf_token: Some(csrf_token),
+            signed_in_as: user.email.or(user.name).or(Some(user.id.to_string())),
+        }),
+        None if state.sign_in.available() => HttpResponse::Found()
+            .insert_header((header::LOCATION, "/auth/login?return_to=%2Fgraphql"))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish(),
+        None => pages::graphiql_page(&pages::PageSession::default()),
     }
 }
 

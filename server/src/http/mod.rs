@@ -1,4 +1,4 @@
-//! HTTP routes: GraphQL, GraphiQL (with its assets) and health.
+//! HTTP routes: GraphQL, GraphiQL (with its assets), sign-in and health.
 
 mod auth;
 mod errors;
@@ -6,6 +6,7 @@ mod graphql;
 mod health;
 mod pages;
 mod request_log;
+pub mod sign_in;
 
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
@@ -21,12 +22,14 @@ pub struct AppState {
     pub schema: OrgraphSchema,
     pub services: Services,
     pub tokens: TokenVerifier,
+    pub sign_in: sign_in::SignIn,
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/graphql", web::post().to(graphql::graphql_post))
         .route("/graphql", web::get().to(graphql::graphql_get))
         .configure(pages::routes)
+        .configure(sign_in::routes)
         .route("/healthz", web::get().to(health::healthz))
         .route(
             "/",

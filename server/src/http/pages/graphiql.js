@@ -116,7 +116,16 @@
     signedInAs
       ? React.createElement('span', { className: 'orgraph-signed-in' }, 'signed in as ' + signedInAs)
       : null,
+    signedInAs
+      ? React.createElement('button', { className: 'orgraph-sign-out', type: 'button', onClick: signOut }, 'Sign out')
+      : null,
   );
+
+  // Ends the session (POST with the CSRF token), then shows the signed-out page.
+  function signOut() {
+    fetch('/auth/logout', { method: 'POST', headers: { 'x-csrf-token': csrfToken || '' } })
+      .finally(function () { window.location.assign('/auth/signed-out'); });
+  }
 
   var root = ReactDOM.createRoot(document.getElementById('graphiql'));
   root.render(React.createElement(GraphiQL, props, logo));

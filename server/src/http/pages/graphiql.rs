@@ -8,10 +8,10 @@ use super::assets;
 
 const TEMPLATE: &str = include_str!("graphiql.html");
 
-/// What a signed-in browser session will pass to the page (sign-in is not built yet; today
-/// every page is anonymous and the caller pastes a bearer token into the headers pane).
-/// `graphiql.js` reads both from `<meta>` tags: it sends the CSRF token as `x-csrf-token` with
-/// every request, and shows who is signed in.
+/// What a signed-in browser session passes to the page (without one, the caller pastes a
+/// bearer token into the headers pane). `graphiql.js` reads both from `<meta>` tags: it sends
+/// the CSRF token as `x-csrf-token` with every request, and shows who is signed in with a
+/// sign-out button.
 #[derive(Debug, Default)]
 pub struct PageSession {
     pub csrf_token: Option<String>,
@@ -72,7 +72,7 @@ fn session_meta(session: &PageSession) -> String {
 }
 
 /// Escapes text for an HTML attribute value or element content.
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

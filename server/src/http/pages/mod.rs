@@ -13,7 +13,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{Compress, Next};
 use actix_web::web;
 
-pub use graphiql::{graphiql_page, PageSession};
+pub use assets::url as asset_url;
+pub use graphiql::{escape, graphiql_page, PageSession};
 
 /// The policy of every HTML page.
 ///
