@@ -23,6 +23,7 @@ mod pagination;
 mod prepared;
 mod protocol;
 mod schema;
+mod sessions;
 mod settings;
 mod statements;
 mod tokens;

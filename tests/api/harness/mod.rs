@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
 mod database;
 mod invariants;
 pub mod oidc;
@@ -99,8 +100,13 @@ impl TestServer {
 
     /// Starts a server on `db` with extra command-line arguments.
     pub fn start_with(db: Arc<TestDatabase>, extra_args: &[&str]) -> Self {
+        Self::start_at(db, free_port(), extra_args)
+    }
+
+    /// [`Self::start_with`] on a given port (for a provider that must know the server's
+    /// callback before the server starts).
+    pub fn start_at(db: Arc<TestDatabase>, port: u16, extra_args: &[&str]) -> Self {
         let args: Vec<String> = extra_args.iter().map(|s| (*s).to_owned()).collect();
-        let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
         let log = db.scratch_dir().join(format!("server-{port}.log"));
         let log_file = std::fs::File::create(&log).expect("server log file");

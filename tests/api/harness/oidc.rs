@@ -14,21 +14,33 @@ pub struct Provider {
     pub port: u16,
     pub issuer: String,
     key_dir: PathBuf,
+    redirect_uri: Option<String>,
 }
 
 impl Provider {
     /// A provider on a free port whose keys live in `key_dir`; `keys` lists them, the first
     /// of each type signing (see `provider.mjs`).
     pub fn start(key_dir: PathBuf, keys: &str) -> Self {
-        Self::start_on(free_port(), key_dir, keys)
+        Self::start_on(free_port(), key_dir, keys, None)
     }
 
-    fn start_on(port: u16, key_dir: PathBuf, keys: &str) -> Self {
+    /// A provider that also signs people in to Orgraph (client `orgraph`), redirecting back
+    /// to `redirect_uri`.
+    pub fn start_with_redirect(key_dir: PathBuf, keys: &str, redirect_uri: &str) -> Self {
+        Self::start_on(free_port(), key_dir, keys, Some(redirect_uri.to_owned()))
+    }
+
+    fn start_on(port: u16, key_dir: PathBuf, keys: &str, redirect_uri: Option<String>) -> Self {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/oidc/provider.mjs");
-        let mut child = Command::new("node")
+        let mut command = Command::new("node");
+        command
             .arg(script)
             .args(["--port", &port.to_string(), "--keys", keys, "--key-dir"])
-            .arg(&key_dir)
+            .arg(&key_dir);
+        if let Some(uri) = &redirect_uri {
+            command.args(["--redirect-uri", uri]);
+        }
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -47,13 +59,19 @@ impl Provider {
             port,
             issuer: format!("http://127.0.0.1:{port}"),
             key_dir,
+            redirect_uri,
         }
     }
 
     /// The same issuer restarted with another key list: a key rotation.
     pub fn rotate(&mut self, keys: &str) {
         self.stop();
-        *self = Self::start_on(self.port, self.key_dir.clone(), keys);
+        *self = Self::start_on(
+            self.port,
+            self.key_dir.clone(),
+            keys,
+            self.redirect_uri.clone(),
+        );
     }
 
     /// An access token for one of the provider's clients (client_credentials).
