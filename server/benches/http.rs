@@ -16,12 +16,11 @@
 
 mod support;
 
+use support::server::{agent, Server};
 use support::{load_average, read_flags, BackendArg, BenchResult, FreshDatabase, Machine, Samples};
 
 use std::fmt::Write as _;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -145,86 +144,6 @@ impl FreshDatabase {
 }
 
 /// The `orgraph serve` process, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    log: PathBuf,
-}
-
-impl Server {
-    fn start(
-        binary: &Path,
-        database_url: &str,
-        secret: &str,
-        workers: Option<u32>,
-        log_dir: &Path,
-    ) -> BenchResult<Self> {
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let log = log_dir.join(format!("orgraph-{port}.log"));
-        let mut command = Command::new(binary);
-        command
-            .arg("serve")
-            .env("DATABASE_URL", database_url)
-            .env("ORGRAPH_BIND", format!("127.0.0.1:{port}"))
-            .env("ORGRAPH_JWT_SECRET", secret)
-            .env("ORGRAPH_LOG", "warn")
-            // Nothing may run in the background while measuring.
-            .env("ORGRAPH_PURGE_INTERVAL_SECS", "0")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log)?);
-        if let Some(workers) = workers {
-            command.env("ORGRAPH_WORKERS", workers.to_string());
-        }
-        let child = command
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
-        let mut server = Self {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            log,
-        };
-        server.wait_until_healthy()?;
-        Ok(server)
-    }
-
-    fn wait_until_healthy(&mut self) -> BenchResult<()> {
-        let agent = agent();
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait()? {
-                return Err(format!("orgraph exited with {status}: {}", self.log_text()).into());
-            }
-            if let Ok(response) = agent.get(&format!("{}/healthz", self.base)).call() {
-                if response.status() == 200 {
-                    return Ok(());
-                }
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Err(format!("orgraph did not become healthy: {}", self.log_text()).into())
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// One keep-alive connection: every request of the benchmark reuses it.
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(300)))
-        .build()
-        .into()
-}
-
 /// A GraphQL client bound to one server, one token and one connection.
 struct Client {
     agent: ureq::Agent,

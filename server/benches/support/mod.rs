@@ -298,3 +298,4 @@ impl Machine {
 }
 
 pub mod adversarial;
+pub mod server;
