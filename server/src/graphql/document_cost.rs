@@ -60,14 +60,11 @@ impl std::fmt::Display for Refusal {
 /// The document's expanded size, or why it is refused: every operation and every fragment
 /// definition (validation visits both), each with its spreads expanded.
 pub fn check(document: &ExecutableDocument, limit: u64) -> Result<u64, Refusal> {
-    let mut shallow = HashMap::with_capacity(document.fragments.len());
+    let mut fragments = HashMap::with_capacity(document.fragments.len());
     for (name, fragment) in &document.fragments {
-        shallow.insert(name.as_str(), Shallow::of_fragment(fragment)?);
+        fragments.insert(name.as_str(), Shallow::of_fragment(fragment)?);
     }
-    let sizes = expand(&shallow)?;
-    let mut total: u64 = sizes
-        .values()
-        .fold(0, |sum, size| sum.saturating_add(*size));
+    let mut operations = Vec::new();
     for (_, operation) in document.operations.iter() {
         let mut op = Shallow::default();
         op.add(1);
@@ -80,7 +77,25 @@ pub fn check(document: &ExecutableDocument, limit: u64) -> Result<u64, Refusal> 
         }
         op.directives(&operation.node.directives)?;
         op.selection_set(&operation.node.selection_set.node)?;
-        total = total.saturating_add(op.expanded(&sizes));
+        operations.push(op);
+    }
+    expanded_size(&fragments, &operations, limit)
+}
+
+/// The size of a document given each definition's own nodes and spreads, however they were
+/// counted (here from the parsed document, in [`document_scan`](super::document_scan) from
+/// its tokens): each fragment definition expanded, plus each operation expanded.
+pub(super) fn expanded_size<'a>(
+    fragments: &HashMap<&'a str, Shallow<'a>>,
+    operations: &[Shallow<'a>],
+    limit: u64,
+) -> Result<u64, Refusal> {
+    let sizes = expand(fragments)?;
+    let mut total: u64 = sizes
+        .values()
+        .fold(0, |sum, size| sum.saturating_add(*size));
+    for operation in operations {
+        total = total.saturating_add(operation.expanded(&sizes));
     }
     if total > limit {
         return Err(Refusal::TooLarge { size: total, limit });
@@ -90,9 +105,9 @@ pub fn check(document: &ExecutableDocument, limit: u64) -> Result<u64, Refusal> 
 
 /// One definition's own nodes, and the fragments it spreads (once per spread).
 #[derive(Default)]
-struct Shallow<'a> {
-    own: u64,
-    spreads: Vec<&'a str>,
+pub(super) struct Shallow<'a> {
+    pub(super) own: u64,
+    pub(super) spreads: Vec<&'a str>,
 }
 
 impl<'a> Shallow<'a> {
@@ -104,7 +119,7 @@ impl<'a> Shallow<'a> {
         Ok(shallow)
     }
 
-    fn add(&mut self, nodes: u64) {
+    pub(super) fn add(&mut self, nodes: u64) {
         self.own = self.own.saturating_add(nodes);
     }
 

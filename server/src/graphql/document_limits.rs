@@ -1,11 +1,12 @@
 //! The bound on what checking a document may cost, applied before async-graphql checks it.
 //!
 //! An extension, so that every way into the schema (a single request, each operation of a
-//! batch, GET and POST) goes through it: it parses the document once (async-graphql then
-//! reuses that parse), counts it ([`document_cost`](super::document_cost)) and refuses it with
-//! `LIMIT_EXCEEDED` before the recursion-depth check, validation and the complexity and depth
-//! walks, which all expand fragment spreads and take time exponential in the length of a
-//! document built for it.
+//! batch, GET and POST) goes through it: it counts the document from its text
+//! ([`document_scan`](super::document_scan)), or, where that scan cannot follow the text, on
+//! the parsed document ([`document_cost`](super::document_cost); async-graphql then reuses
+//! that parse), and refuses it with `LIMIT_EXCEEDED` before the parse (when it can), the
+//! recursion-depth check, validation and the complexity and depth walks, which all expand
+//! fragment spreads and take time exponential in the length of a document built for it.
 
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use async_graphql::extensions::{
 use async_graphql::{ErrorExtensionValues, Request, ServerError, ServerResult};
 
 use super::document_cost::{self, Refusal};
+use super::document_scan::{self, Scan};
 use super::MAX_DOCUMENT_COST;
 
 /// Registered with [`SchemaBuilder::extension`](async_graphql::SchemaBuilder::extension).
@@ -34,9 +36,15 @@ impl Extension for DocumentLimits {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        // A syntax error is left to async-graphql, which reports it as it always did.
-        if let Ok(document) = request.parsed_query() {
-            document_cost::check(document, MAX_DOCUMENT_COST).map_err(refused)?;
+        match document_scan::scan(&request.query, MAX_DOCUMENT_COST) {
+            Scan::Counted(_) => {}
+            Scan::Refused(refusal) => return Err(refused(refusal)),
+            // A syntax error is left to async-graphql, which reports it as it always did.
+            Scan::Unsure => {
+                if let Ok(document) = request.parsed_query() {
+                    document_cost::check(document, MAX_DOCUMENT_COST).map_err(refused)?;
+                }
+            }
         }
         next.run(ctx, request).await
     }

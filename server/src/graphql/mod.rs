@@ -8,6 +8,7 @@ pub mod context;
 pub mod contract_account;
 pub mod document_cost;
 pub mod document_limits;
+pub mod document_scan;
 pub mod entities;
 pub mod error;
 pub mod integration;
