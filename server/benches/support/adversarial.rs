@@ -313,3 +313,30 @@ pub fn flat() -> Vec<(String, String)> {
         ),
     ]
 }
+
+/// Flat documents as large as the document bound allows (`bound`: the server's
+/// `MAX_DOCUMENT_COST`): the most a document the bound lets through costs to refuse.
+pub fn flat_within(bound: usize) -> Vec<(String, String)> {
+    let fields = |count: usize, item: &dyn Fn(usize) -> String| {
+        let items: String = (0..count).map(item).collect();
+        format!("{{{items} }}")
+    };
+    vec![
+        (
+            format!("unknown one-letter fields, {} (the bound)", bound - 1),
+            fields(bound - 1, &|_| " a".to_owned()),
+        ),
+        (
+            format!("conflicting aliases, {} (the bound)", (bound - 1) / 3),
+            fields((bound - 1) / 3, &|i| format!(" a:f{i}(x:{i})")),
+        ),
+        (
+            format!("unknown fields with a list argument, {} values", bound - 4),
+            format!("{{ a(x: [{}]) }}", vec!["1"; bound - 4].join(",")),
+        ),
+        (
+            format!("aliased unknown fields with arguments, {}", (bound - 1) / 5),
+            fields((bound - 1) / 5, &|i| format!(" a{i}:b(x:{i},y:\"\")")),
+        ),
+    ]
+}
