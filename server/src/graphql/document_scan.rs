@@ -416,7 +416,6 @@ impl<'a> Tokens<'a> {
 /// The documents the API tests and the benchmark send, for the tests below.
 #[cfg(test)]
 #[path = "../../benches/support/adversarial.rs"]
-#[allow(dead_code)]
 mod adversarial;
 
 #[cfg(test)]
