@@ -136,6 +136,25 @@ fn rotated_keys_are_picked_up_and_retired_ones_refused() {
     viewer(&server, &new);
 }
 
+/// A token that verified once (and is remembered as verified) is still refused once it has
+/// expired: after its `exp` and the 30 seconds of clock skew allowed.
+#[test]
+fn remembered_tokens_expire_with_their_exp() {
+    let provider = Provider::start(key_dir("expiry"), "rsa-1,ec-1,ed-1");
+    let server = oidc_server(Backend::Sqlite, &provider, &[]);
+    let token = provider.token("short-lived");
+    viewer(&server, &token);
+    viewer(&server, &token);
+    std::thread::sleep(std::time::Duration::from_secs(33));
+    let reply = server.gql(Some(&token), VIEWER, json!({}));
+    assert_eq!(
+        reply.status, 401,
+        "the expired token still works: {}",
+        reply.body
+    );
+    assert_eq!(reply.code(), Some("UNAUTHENTICATED"));
+}
+
 /// Forged key ids don't turn requests into fetches: 100 tokens naming random keys cost at
 /// most one fetch of the key set (the default: at most one per 10 seconds).
 #[test]

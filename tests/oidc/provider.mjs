@@ -16,6 +16,7 @@
 //   ed        EdDSA, no email claim
 //   unverified RS256, email Ada@Example.com with email_verified false
 //   wrong-aud RS256, audience `someone-else`
+//   short-lived RS256, with email claims, valid for 1 second
 // The subject is the client id. With --redirect-uri, the client `orgraph` (secret
 // `orgraph-secret`, client_secret_basic) signs people in with the authorization code flow;
 // the development login page accepts any login name N with any password, and the account's
@@ -64,7 +65,7 @@ async function key(name) {
 
 const keys = await Promise.all(values.keys.split(',').map(key));
 
-const client = (id, alg, audience = 'orgraph', claims = {}) => ({
+const client = (id, alg, audience = 'orgraph', claims = {}, ttl = 600) => ({
   client_id: id,
   client_secret: id,
   grant_types: ['client_credentials'],
@@ -73,6 +74,7 @@ const client = (id, alg, audience = 'orgraph', claims = {}) => ({
   'urn:orgraph:alg': alg,
   'urn:orgraph:audience': audience,
   'urn:orgraph:claims': claims,
+  'urn:orgraph:ttl': ttl,
 });
 
 const signInClients = values['redirect-uri']
@@ -105,9 +107,10 @@ const provider = new Provider(issuer, {
     client('ed', 'EdDSA'),
     client('unverified', 'RS256', 'orgraph', { email: EMAIL.email, email_verified: false }),
     client('wrong-aud', 'RS256', 'someone-else'),
+    client('short-lived', 'RS256', 'orgraph', EMAIL, 1),
   ],
   extraClientMetadata: {
-    properties: ['urn:orgraph:alg', 'urn:orgraph:audience', 'urn:orgraph:claims'],
+    properties: ['urn:orgraph:alg', 'urn:orgraph:audience', 'urn:orgraph:claims', 'urn:orgraph:ttl'],
   },
   enabledJWA: {
     clientAuthSigningAlgValues: ['RS256', 'ES256', 'EdDSA'],
@@ -122,7 +125,7 @@ const provider = new Provider(issuer, {
       getResourceServerInfo: (ctx, resource, client) => ({
         scope: 'api',
         audience: client['urn:orgraph:audience'],
-        accessTokenTTL: 600,
+        accessTokenTTL: client['urn:orgraph:ttl'],
         accessTokenFormat: 'jwt',
         jwt: { sign: { alg: client['urn:orgraph:alg'] } },
       }),

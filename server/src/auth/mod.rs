@@ -4,6 +4,7 @@ mod oidc;
 mod principal;
 pub mod secrets;
 mod tokens;
+mod verified_tokens;
 
 use std::sync::Arc;
 

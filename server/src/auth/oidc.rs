@@ -13,12 +13,17 @@ use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, PublicK
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
+use super::verified_tokens::{VerifiedToken, VerifiedTokens};
 use crate::domain::user::ExternalIdentity;
 
 /// Largest discovery document or key set read from a provider.
 const MAX_DOCUMENT_BYTES: u64 = 256 * 1024;
 /// How long one request to the provider may take.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+/// Verified access tokens remembered at most (see [`VerifiedTokens`]).
+const VERIFIED_TOKENS: usize = 100_000;
+/// Clock skew allowed on `exp` and `nbf`.
+const LEEWAY_SECS: u64 = 30;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OidcError {
@@ -54,6 +59,7 @@ pub struct OidcVerifier {
     cache: RwLock<KeyCache>,
     /// One fetch at a time; whoever waited finds the keys the fetch brought.
     fetching: tokio::sync::Mutex<()>,
+    verified: VerifiedTokens,
 }
 
 struct KeyCache {
@@ -92,6 +98,9 @@ struct Claims {
     name: Option<String>,
     #[serde(default)]
     nonce: Option<String>,
+    exp: u64,
+    #[serde(default)]
+    nbf: Option<u64>,
 }
 
 impl OidcVerifier {
@@ -125,6 +134,7 @@ impl OidcVerifier {
                 fetches: 0,
             }),
             fetching: tokio::sync::Mutex::new(()),
+            verified: VerifiedTokens::new(VERIFIED_TOKENS),
         })
     }
 
@@ -145,8 +155,16 @@ impl OidcVerifier {
     /// Checks an access token's signature, algorithm, issuer, audience (Orgraph's), expiry
     /// and not-before, and says who signed in.
     pub async fn verify(&self, token: &str) -> Result<ExternalIdentity, OidcError> {
+        let now = jsonwebtoken::get_current_timestamp();
+        if let Some(known) = self.verified.get(token, now) {
+            if self.trusts(&known.key_id) {
+                return Ok(known.identity);
+            }
+        }
         let audience = self.settings.audience.clone();
-        Ok(self.verify_for(token, &audience).await?.0)
+        let (verified, _) = self.verify_for(token, &audience).await?;
+        self.verified.insert(token, verified.clone(), now);
+        Ok(verified.identity)
     }
 
     /// An ID token from a sign-in: as [`Self::verify`], for the audience `client_id`, and
@@ -157,18 +175,18 @@ impl OidcVerifier {
         client_id: &str,
         nonce: &str,
     ) -> Result<ExternalIdentity, OidcError> {
-        let (identity, sent) = self.verify_for(token, client_id).await?;
+        let (verified, sent) = self.verify_for(token, client_id).await?;
         if sent.as_deref() != Some(nonce) {
             return Err(OidcError::Nonce);
         }
-        Ok(identity)
+        Ok(verified.identity)
     }
 
     async fn verify_for(
         &self,
         token: &str,
         audience: &str,
-    ) -> Result<(ExternalIdentity, Option<String>), OidcError> {
+    ) -> Result<(VerifiedToken, Option<String>), OidcError> {
         let header = jsonwebtoken::decode_header(token)?;
         if !matches!(
             header.alg,
@@ -192,20 +210,35 @@ impl OidcVerifier {
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.validate_nbf = true;
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_SECS;
         let claims = jsonwebtoken::decode::<Claims>(token, &key, &validation)?.claims;
         Ok((
-            ExternalIdentity {
-                issuer: claims.iss,
-                subject: claims.sub,
-                email: claims.email.filter(|e| !e.trim().is_empty()),
-                email_verified: claims
-                    .email_verified
-                    .is_some_and(|v| v == true || v == "true"),
-                name: claims.name,
+            VerifiedToken {
+                identity: ExternalIdentity {
+                    issuer: claims.iss,
+                    subject: claims.sub,
+                    email: claims.email.filter(|e| !e.trim().is_empty()),
+                    email_verified: claims
+                        .email_verified
+                        .is_some_and(|v| v == true || v == "true"),
+                    name: claims.name,
+                },
+                key_id: kid,
+                usable_from: claims.nbf.map_or(0, |nbf| nbf.saturating_sub(LEEWAY_SECS)),
+                usable_until: claims.exp.saturating_add(LEEWAY_SECS),
             },
             claims.nonce,
         ))
+    }
+
+    /// Whether the key `kid` is in a key set that is not too old.
+    fn trusts(&self, kid: &str) -> bool {
+        self.cache.read().is_ok_and(|cache| {
+            cache
+                .fetched_at
+                .is_some_and(|at| at.elapsed() < self.settings.max_age)
+                && cache.keys.contains_key(kid)
+        })
     }
 
     /// The key `kid`, if cached (and, unless `stale_ok`, the cache is not too old).
@@ -257,6 +290,8 @@ impl OidcVerifier {
         match fetched {
             Ok(set) => {
                 cache.keys = set.keys.iter().filter_map(usable_key).collect();
+                // A key id may come back with another key: verify every token again.
+                self.verified.clear();
                 tracing::info!(keys = cache.keys.len(), "fetched the provider's key set");
             }
             Err(error) => tracing::warn!(%error, "cannot refresh the provider's key set"),
