@@ -1,6 +1,6 @@
-# Node.js for the Node tests: tests/browser (GraphiQL in Chromium) and tests/federation ( composition with @apollo/composition and
-# a real @apollo/gateway in front of the orgraph binary). Sourced by scripts/test, .ci/run and
-# the federation benchmark.
+# Node.js for the Node tests: tests/browser (GraphiQL and signing in, in Chromium) and
+# tests/federation (composition with @apollo/composition and a real @apollo/gateway in front of
+# the orgraph binary). Sourced by scripts/test, .ci/run and the federation benchmark.
 
 # Node 20 or newer with npm (@apollo/server 5 requires Node 20); fails and says how to get it.
 ensure_node() {
@@ -42,10 +42,12 @@ run_federation_tests() {
   (cd tests/federation && node --test)
 }
 
-# GraphiQL in a real headless Chromium (tests/browser: playwright-core driving Debian's
-# /usr/bin/chromium, which .ci/run installs), against the same debug binary.
+# GraphiQL and signing in, in a real headless Chromium (tests/browser: playwright-core driving
+# Debian's /usr/bin/chromium, which .ci/run installs), against the same debug binary and the
+# OpenID Connect provider of tests/oidc.
 run_browser_tests() {
   ensure_node_packages tests/browser
+  ensure_node_packages tests/oidc
   echo "==> cargo build -p orgraph-server (the binary the browser tests start)"
   cargo build -p orgraph-server
   echo "==> node --test (tests/browser)"

@@ -21,6 +21,8 @@
 // `orgraph-secret`, client_secret_basic) signs people in with the authorization code flow;
 // the development login page accepts any login name N with any password, and the account's
 // ID token says email N@example.com (verified) and name "N (test)".
+// Its HTML pages load nothing from another host: the stock pages' Google Fonts import is cut
+// out, so a browser test can hold every page to "nothing off 127.0.0.1".
 // Besides the provider's own endpoints:
 //   GET /test/stats → { jwks }: how many times the key set was fetched.
 // Prints `ready <issuer>` on stdout once listening.
@@ -62,6 +64,9 @@ async function key(name) {
   writeFileSync(file, JSON.stringify(jwk));
   return jwk;
 }
+
+/** The `@import` of Google Fonts in the stock pages' inline styles. */
+const REMOTE_FONTS = /@import url\(https:\/\/fonts\.googleapis\.com\/[^)]*\);?/g;
 
 const keys = await Promise.all(values.keys.split(',').map(key));
 
@@ -145,6 +150,9 @@ provider.use(async (ctx, next) => {
   }
   if (ctx.path === '/jwks') jwksFetches += 1;
   await next();
+  if (ctx.response.is('html') && typeof ctx.body === 'string') {
+    ctx.body = ctx.body.replace(REMOTE_FONTS, '');
+  }
 });
 
 provider.listen(port, '127.0.0.1', () => {

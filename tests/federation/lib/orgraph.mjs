@@ -1,5 +1,5 @@
 // The real Orgraph binary on a loopback port, against a fresh SQLite file: started, called
-// and stopped by the federation tests and the benchmark.
+// and stopped by the federation tests, the benchmark and the browser tests.
 
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -64,11 +64,13 @@ export function ok(reply) {
 
 /**
  * Starts `orgraph serve`. `seed`: first build a network of that many organizations with
- * `orgraph seed` (owner `seed@orgraph.local`); its report is `orgraph.seeded`.
+ * `orgraph seed` (owner `seed@orgraph.local`); its report is `orgraph.seeded`. `port`: a port
+ * chosen beforehand (an identity provider must know the redirect URI before Orgraph starts);
+ * `args`: more flags for `serve` (e.g. `--dev-sign-in`).
  */
-export async function startOrgraph({ binary = orgraphBinary(), workers, seed } = {}) {
+export async function startOrgraph({ binary = orgraphBinary(), workers, seed, port, args = [] } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'orgraph-federation-'));
-  const port = await freePort();
+  port ??= await freePort();
   const env = {
     ...process.env,
     DATABASE_URL: `sqlite://${join(dir, 'orgraph.db')}`,
@@ -84,7 +86,7 @@ export async function startOrgraph({ binary = orgraphBinary(), workers, seed } =
     });
     seeded = JSON.parse(stdout);
   }
-  const child = spawn(binary, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(binary, ['serve', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr.on('data', (chunk) => {
     log += chunk;
@@ -108,6 +110,7 @@ export async function startOrgraph({ binary = orgraphBinary(), workers, seed } =
 
   const url = `${base}/graphql`;
   const orgraph = {
+    base,
     url,
     seeded,
     databaseUrl: env.DATABASE_URL,

@@ -2,10 +2,11 @@
 // `ReactDOM`) into #graphiql. Served from the binary like everything the page loads; the
 // page's CSP allows no inline script, so this lives in its own file.
 //
-// Sign-in hook: when the server renders the page for a signed-in browser session it adds
+// A browser signed in to Orgraph gets the page with
 //   <meta name="orgraph-csrf-token" content="...">    sent as `x-csrf-token` with every request
-//   <meta name="orgraph-signed-in-as" content="...">  shown next to the logo
-// Without them (today, always) the caller pastes a bearer token into the headers pane.
+//   <meta name="orgraph-signed-in-as" content="...">  shown next to the logo, with Sign out
+// and its session cookie authenticates the requests. Without sign-in on the server the tags
+// are absent and the caller pastes a bearer token into the headers pane.
 (function () {
   'use strict';
 
@@ -109,23 +110,48 @@
     props.defaultHeaders = '{\n  "Authorization": "Bearer <a token from: orgraph token --email you@example.com>"\n}';
   }
 
+  // Who is signed in and the Sign out button; a sign-out the server refused stays on this
+  // page and says so (the session may still be live).
+  function SessionControls() {
+    var state = React.useState(null);
+    var error = state[0];
+    var setError = state[1];
+
+    function signOut() {
+      setError(null);
+      fetch('/auth/logout', {
+        method: 'POST',
+        headers: { 'x-csrf-token': csrfToken || '' },
+        credentials: 'same-origin',
+      }).then(
+        function (response) {
+          if (response.ok) {
+            window.location.assign('/auth/signed-out');
+          } else {
+            setError('Sign out failed (HTTP ' + response.status + '). Reload the page and try again.');
+          }
+        },
+        function () {
+          setError('Sign out failed: the server could not be reached.');
+        },
+      );
+    }
+
+    return React.createElement(
+      React.Fragment,
+      null,
+      React.createElement('span', { className: 'orgraph-signed-in' }, 'signed in as ' + signedInAs),
+      React.createElement('button', { className: 'orgraph-sign-out', type: 'button', onClick: signOut }, 'Sign out'),
+      error ? React.createElement('span', { className: 'orgraph-sign-out-error', role: 'alert' }, error) : null,
+    );
+  }
+
   var logo = React.createElement(
     GraphiQL.Logo,
     null,
     'Orgraph',
-    signedInAs
-      ? React.createElement('span', { className: 'orgraph-signed-in' }, 'signed in as ' + signedInAs)
-      : null,
-    signedInAs
-      ? React.createElement('button', { className: 'orgraph-sign-out', type: 'button', onClick: signOut }, 'Sign out')
-      : null,
+    signedInAs ? React.createElement(SessionControls) : null,
   );
-
-  // Ends the session (POST with the CSRF token), then shows the signed-out page.
-  function signOut() {
-    fetch('/auth/logout', { method: 'POST', headers: { 'x-csrf-token': csrfToken || '' } })
-      .finally(function () { window.location.assign('/auth/signed-out'); });
-  }
 
   var root = ReactDOM.createRoot(document.getElementById('graphiql'));
   root.render(React.createElement(GraphiQL, props, logo));
