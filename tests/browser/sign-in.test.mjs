@@ -13,6 +13,14 @@ import { headersText, runAndRead } from './lib/graphiql.mjs';
 import { startOrgraphWithDevSignIn, startOrgraphWithProvider } from './lib/servers.mjs';
 
 const VIEWER = { name: 'Viewer', query: 'query Viewer { viewer { email name } }' };
+const FOUND_NETWORK = {
+  name: 'Found',
+  query: 'mutation Found { addOrganization(input: { name: "Ada Labs" }) { organization { name } } }',
+};
+const MY_ORGANIZATIONS = {
+  name: 'Mine',
+  query: 'query Mine { organizations { edges { node { name } } } }',
+};
 const SESSION_COOKIE = 'orgraph-session';
 
 /** The session cookie the browser holds for `base`, if any. */
@@ -93,6 +101,16 @@ describe('signing in through the OpenID Connect provider', () => {
       assert.doesNotMatch(await headersText(page), /authorization|bearer/i);
       const answer = await runAndRead(page, VIEWER, 'viewer');
       assert.deepEqual(answer, { data: { viewer: { email: 'ada@example.com', name: 'ada (test)' } } });
+
+      // Her own network, founded and then listed from GraphiQL with the session alone.
+      const founded = await runAndRead(page, FOUND_NETWORK, 'addOrganization');
+      assert.equal(founded.data.addOrganization.organization.name, 'Ada Labs', JSON.stringify(founded));
+      const listed = await runAndRead(page, MY_ORGANIZATIONS, 'edges');
+      assert.deepEqual(
+        listed.data.organizations.edges.map((edge) => edge.node.name),
+        ['Ada Labs'],
+        JSON.stringify(listed),
+      );
 
       const request = graphqlRequests.find((r) => r.postDataJSON()?.operationName === 'Viewer');
       assert.ok(request, 'GraphiQL sent no Viewer request');
@@ -227,6 +245,15 @@ describe('the development sign-in', () => {
       await page.keyboard.press('Enter');
       await page.waitForURL(`${base}/auth/signed-out`);
       assert.equal(await sessionCookie(context, base), undefined);
+      const after = await page.evaluate(async (query) => {
+        const response = await fetch('/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query }),
+        });
+        return response.json();
+      }, VIEWER.query);
+      assert.equal(after.errors[0].extensions.code, 'UNAUTHENTICATED', JSON.stringify(after));
       await page.keyboard.press('Tab');
       assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Sign in again');
       await page.keyboard.press('Enter');
