@@ -405,6 +405,7 @@ mod tests {
             organization_path: TreePath::root(1),
             organization_deletion: None,
             organization_deleted: false,
+            reach: crate::domain::permissions::Reach::Subtree,
         }];
         assert_eq!(
             access_to_application(&developer, &org, staging),

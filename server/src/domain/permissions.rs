@@ -186,14 +186,34 @@ pub struct PlacedGrant {
     /// Set when the granted organization is soft-deleted.
     pub organization_deletion: Option<DeletionId>,
     pub organization_deleted: bool,
+    pub reach: Reach,
+}
+
+/// How far down a grant's permissions flow from the organization it is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// The organization and its whole subtree: every role grant (inheritance is additive).
+    Subtree,
+    /// The organization alone: an application's authorization consented without its
+    /// sub-organizations.
+    OrganizationOnly,
 }
 
 impl PlacedGrant {
+    /// Whether the grant's permissions apply at `path`: on the granted organization, or below
+    /// it when the grant reaches the subtree.
+    pub fn covers(&self, path: &TreePath) -> bool {
+        match self.reach {
+            Reach::Subtree => self.organization_path.contains(path),
+            Reach::OrganizationOnly => self.organization_path == *path,
+        }
+    }
+
     /// Whether the grant reaches `target`: on it or an ancestor, and not removed by a
     /// deletion — except towards the very deletion it was removed with, so that whoever could
     /// manage a subtree before it was deleted can still see and restore it.
     fn reaches(&self, target: &Organization) -> bool {
-        self.organization_path.contains(&target.path)
+        self.covers(&target.path)
             && (!self.organization_deleted
                 || (target.deletion_id.is_some()
                     && self.organization_deletion == target.deletion_id))
@@ -249,46 +269,75 @@ pub fn format_permission_list(set: PermissionSet) -> String {
         .join(" ")
 }
 
-/// The roots of the subtrees in which the grants give `permission` (used to list what a
-/// principal may see without scanning a network). Nested paths are dropped.
-pub fn subtrees_with(grants: &[PlacedGrant], permission: Permission) -> Vec<TreePath> {
-    let mut paths: Vec<TreePath> = grants
+/// Where a caller may list organizations: a subtree, or (for an authorization without its
+/// sub-organizations) one organization alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub root: TreePath,
+    pub reach: Reach,
+}
+
+impl Scope {
+    fn contains(&self, other: &Scope) -> bool {
+        match self.reach {
+            Reach::Subtree => self.root.contains(&other.root),
+            Reach::OrganizationOnly => *self == *other,
+        }
+    }
+}
+
+/// Where the grants give `permission` (used to list what a principal may see without
+/// scanning a network). Scopes inside another are dropped.
+pub fn subtrees_with(grants: &[PlacedGrant], permission: Permission) -> Vec<Scope> {
+    let mut scopes: Vec<Scope> = grants
         .iter()
         .filter(|g| !g.organization_deleted)
         .filter(|g| match g.application {
             None => g.permissions.contains(permission),
             Some(_) => permission == Permission::OrganizationRead,
         })
-        .map(|g| g.organization_path.clone())
+        .map(|g| Scope {
+            root: g.organization_path.clone(),
+            reach: g.reach,
+        })
         .collect();
-    paths.sort();
-    let mut minimal: Vec<TreePath> = Vec::with_capacity(paths.len());
-    for path in paths {
-        if !minimal.last().is_some_and(|outer| outer.contains(&path)) {
-            minimal.push(path);
+    // Sorted by path, a subtree comes before everything inside it.
+    scopes.sort_by(|a, b| {
+        a.root.cmp(&b.root).then_with(|| {
+            (a.reach == Reach::OrganizationOnly).cmp(&(b.reach == Reach::OrganizationOnly))
+        })
+    });
+    let mut minimal: Vec<Scope> = Vec::with_capacity(scopes.len());
+    for scope in scopes {
+        if !minimal.iter().any(|outer| outer.contains(&scope)) {
+            minimal.push(scope);
         }
     }
     minimal
 }
 
-/// Over several networks: the subtrees where the grants give `permission`, narrowed to the
-/// subtree `within` when given (for listing what a principal may see).
+/// Over several networks: where the grants give `permission`, narrowed to the subtree
+/// `within` when given (for listing what a principal may see).
 pub fn scopes_with<'a, N: Copy + PartialEq + 'a>(
     grants_by_network: impl IntoIterator<Item = (N, &'a [PlacedGrant])>,
     permission: Permission,
     within: Option<&(N, TreePath)>,
-) -> Vec<(N, TreePath)> {
+) -> Vec<(N, Scope)> {
     let mut scopes = Vec::new();
     for (network, grants) in grants_by_network {
-        for path in subtrees_with(grants, permission) {
+        for scope in subtrees_with(grants, permission) {
             match within {
-                None => scopes.push((network, path)),
+                None => scopes.push((network, scope)),
                 Some((only, inner)) if *only == network => {
-                    if path.contains(inner) {
-                        scopes.push((network, inner.clone()));
-                    } else if inner.contains(&path) {
-                        scopes.push((network, path));
-                    }
+                    let narrowed = match scope.reach {
+                        Reach::Subtree if scope.root.contains(inner) => Some(Scope {
+                            root: inner.clone(),
+                            reach: Reach::Subtree,
+                        }),
+                        _ if inner.contains(&scope.root) => Some(scope),
+                        _ => None,
+                    };
+                    scopes.extend(narrowed.map(|scope| (network, scope)));
                 }
                 Some(_) => {}
             }
@@ -318,6 +367,7 @@ mod tests {
             organization_path: path,
             organization_deletion: None,
             organization_deleted: false,
+            reach: Reach::Subtree,
         };
         let a = TreePath::root(1).child(2);
         let grants = vec![
@@ -326,7 +376,59 @@ mod tests {
             grant(TreePath::root(1).child(20)),
         ];
         let roots = subtrees_with(&grants, Permission::OrganizationRead);
-        assert_eq!(roots, vec![a, TreePath::root(1).child(20)]);
+        assert_eq!(
+            roots,
+            vec![subtree(a), subtree(TreePath::root(1).child(20))]
+        );
+    }
+
+    fn subtree(root: TreePath) -> Scope {
+        Scope {
+            root,
+            reach: Reach::Subtree,
+        }
+    }
+
+    /// An authorization without its sub-organizations covers its organization alone: not its
+    /// children, not its ancestors, and its scope lists that one organization.
+    #[test]
+    fn an_organization_only_grant_stays_on_its_organization() {
+        let at = TreePath::root(1).child(2);
+        let grant = PlacedGrant {
+            role: "authorization".into(),
+            permissions: PermissionSet::of(&[Permission::OrganizationRead]),
+            application: None,
+            organization_path: at.clone(),
+            organization_deletion: None,
+            organization_deleted: false,
+            reach: Reach::OrganizationOnly,
+        };
+        assert!(grant.covers(&at));
+        assert!(!grant.covers(&at.child(3)));
+        assert!(!grant.covers(&TreePath::root(1)));
+        let only = Scope {
+            root: at.clone(),
+            reach: Reach::OrganizationOnly,
+        };
+        assert_eq!(
+            subtrees_with(std::slice::from_ref(&grant), Permission::OrganizationRead),
+            vec![only.clone()]
+        );
+        let networks = [(1_u8, std::slice::from_ref(&grant))];
+        let within =
+            |path: TreePath| scopes_with(networks, Permission::OrganizationRead, Some(&(1, path)));
+        assert_eq!(within(TreePath::root(1)), vec![(1, only.clone())]);
+        assert_eq!(within(at.clone()), vec![(1, only)]);
+        assert!(within(at.child(3)).is_empty());
+        // A subtree grant on the same organization takes it over.
+        let wider = PlacedGrant {
+            reach: Reach::Subtree,
+            ..grant.clone()
+        };
+        assert_eq!(
+            subtrees_with(&[grant, wider], Permission::OrganizationRead),
+            vec![subtree(at)]
+        );
     }
 
     #[test]
@@ -338,6 +440,7 @@ mod tests {
             organization_path: path,
             organization_deletion: None,
             organization_deleted: false,
+            reach: Reach::Subtree,
         };
         let root = TreePath::root(1);
         let inner = root.child(2);
@@ -351,7 +454,7 @@ mod tests {
             Permission::OrganizationRead,
             Some(&(1, inner.clone())),
         );
-        assert_eq!(narrowed, vec![(1, inner)]);
+        assert_eq!(narrowed, vec![(1, subtree(inner))]);
         assert!(scopes_with(networks, Permission::AuditRead, None).is_empty());
     }
 }

@@ -7,7 +7,7 @@
 //! an unknown id, so user ids are no oracle and strangers can't be attached to a network.
 
 use super::organization::Organization;
-use super::permissions::{effective_permissions, Permission, PlacedGrant};
+use super::permissions::{effective_permissions, Permission, PlacedGrant, Reach};
 use super::tree_path::TreePath;
 
 /// Whether a caller holding `placed` (their grants in `org`'s network) may see `org` at all:
@@ -16,6 +16,14 @@ pub fn sees_organization(placed: &[PlacedGrant], org: &Organization) -> bool {
     let permissions = effective_permissions(placed, org);
     permissions.contains(Permission::OrganizationRead)
         && (!org.is_deleted() || permissions.contains(Permission::OrganizationManage))
+}
+
+/// Whether a caller holding `placed` sees below `org`: whoever sees an organization sees its
+/// subtree, unless all they hold there is an authorization on that organization alone.
+pub fn sees_below(placed: &[PlacedGrant], org: &Organization) -> bool {
+    placed
+        .iter()
+        .any(|g| g.reach == Reach::Subtree && g.covers(&org.path))
 }
 
 /// Where a user appears in one network: a membership or a grant, on a live organization.
@@ -35,13 +43,11 @@ pub fn sees_user_at(reader: &[PlacedGrant], placement: &UserPlacement) -> bool {
     });
     match placement {
         // Listed by `members` wherever the caller reads members at or above the organization.
-        UserPlacement::Member(path) => members_read_at
-            .map(|g| &g.organization_path)
-            .any(|reader_at| reader_at.contains(path)),
+        UserPlacement::Member(path) => members_read_at.into_iter().any(|g| g.covers(path)),
         // Listed by `grants` at the organization, and by `effectiveGrants` below it.
         UserPlacement::Grant(path) => members_read_at
-            .map(|g| &g.organization_path)
-            .any(|reader_at| reader_at.contains(path) || path.contains(reader_at)),
+            .into_iter()
+            .any(|g| g.covers(path) || path.contains(&g.organization_path)),
     }
 }
 
@@ -58,6 +64,7 @@ mod tests {
             organization_path: path.clone(),
             organization_deletion: None,
             organization_deleted: false,
+            reach: crate::domain::permissions::Reach::Subtree,
         }
     }
 

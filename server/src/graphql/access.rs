@@ -13,7 +13,7 @@ use crate::domain::permissions::{BuiltInRole, Permission, PermissionSet};
 use crate::service::ApiError;
 use crate::store::members::MemberListing;
 
-use super::context::{can_see, loaders, permissions_at, principal, services};
+use super::context::{access, can_see, loaders, principal, services};
 use super::organization::OrganizationNode;
 use super::pagination::{
     decode_cursor, encode_cursor, page_info, page_size, rows_to_fetch, split_page, PageInfo,
@@ -71,22 +71,6 @@ impl From<OnboardingSource> for OnboardingSourceGql {
 
 fn permission_names(set: PermissionSet) -> Vec<String> {
     set.iter().map(|p| p.as_str().to_owned()).collect()
-}
-
-async fn require(
-    ctx: &Context<'_>,
-    org: &Organization,
-    permission: Permission,
-) -> async_graphql::Result<()> {
-    if permissions_at(ctx, org).await?.contains(permission) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(format!(
-            "this requires the permission {}",
-            permission.as_str()
-        ))
-        .into())
-    }
 }
 
 async fn organization_of(
@@ -148,7 +132,7 @@ impl MemberNode {
             .load_one(self.0.organization_id)
             .await?
             .ok_or(ApiError::NotFound)?;
-        require(ctx, &org, Permission::MembersRead).await?;
+        access(ctx)?.require(&org, Permission::MembersRead).await?;
         let set = services(ctx)?
             .permissions_of_user(self.0.user_id, &org)
             .await?;
@@ -197,7 +181,7 @@ pub async fn members(
     role: Option<String>,
     include_sub_organizations: bool,
 ) -> async_graphql::Result<MemberConnection> {
-    require(ctx, org, Permission::MembersRead).await?;
+    access(ctx)?.require(org, Permission::MembersRead).await?;
     let limit = page_size(first)?;
     let after: Option<MemberId> = match after {
         Some(cursor) => {
@@ -288,7 +272,7 @@ impl RoleNode {
 
 /// `Organization.roles`: the built-in roles, then the custom ones usable here.
 pub async fn roles(ctx: &Context<'_>, org: &Organization) -> async_graphql::Result<Vec<RoleNode>> {
-    require(ctx, org, Permission::MembersRead).await?;
+    access(ctx)?.require(org, Permission::MembersRead).await?;
     let mut roles: Vec<RoleNode> = [
         BuiltInRole::OpsAdmin,
         BuiltInRole::EngineeringManager,
@@ -363,7 +347,7 @@ pub async fn grants(
     org: &Organization,
     inherited: bool,
 ) -> async_graphql::Result<Vec<GrantNode>> {
-    require(ctx, org, Permission::MembersRead).await?;
+    access(ctx)?.require(org, Permission::MembersRead).await?;
     let ids: Vec<OrganizationId> = if inherited {
         let chain = loaders(ctx)?
             .organizations_by_path
@@ -458,7 +442,7 @@ pub async fn audit_log(
     first: Option<i32>,
     after: Option<String>,
 ) -> async_graphql::Result<AuditEventConnection> {
-    require(ctx, org, Permission::AuditRead).await?;
+    access(ctx)?.require(org, Permission::AuditRead).await?;
     let limit = page_size(first)?;
     let after = match after {
         Some(cursor) => {

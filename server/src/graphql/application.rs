@@ -6,15 +6,14 @@ use async_graphql::{Context, Enum, Object, ID};
 use chrono::{DateTime, Utc};
 
 use crate::domain::application::{
-    access_to_application, Application, ApplicationAccess, Environment,
-    MAX_APPLICATIONS_PER_ORGANIZATION,
+    Application, ApplicationAccess, Environment, MAX_APPLICATIONS_PER_ORGANIZATION,
 };
 use crate::domain::ids::ApplicationId;
 use crate::domain::organization::Organization;
 use crate::service::applications::scope_names;
 use crate::service::ApiError;
 
-use super::context::{can_see, grants_in, loaders, principal};
+use super::context::{can_see, loaders, principal};
 use super::error::parse_id;
 use super::organization::OrganizationNode;
 
@@ -141,8 +140,9 @@ async fn access(
     holder: &Organization,
     application: ApplicationId,
 ) -> async_graphql::Result<ApplicationAccess> {
-    let placed = grants_in(ctx, holder.network_id).await?;
-    Ok(access_to_application(placed, holder, application))
+    Ok(super::context::access(ctx)?
+        .on_application(holder, application)
+        .await?)
 }
 
 /// The application if the caller may read it and its organization is live.

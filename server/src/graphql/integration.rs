@@ -14,9 +14,8 @@ use crate::domain::integration::{
 };
 use crate::domain::organization::Organization;
 use crate::domain::permissions::Permission;
-use crate::service::ApiError;
 
-use super::context::{can_see, loaders, permissions_at};
+use super::context::{access, can_see, loaders};
 use super::organization::OrganizationNode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -149,12 +148,9 @@ pub async fn integrations_of(
     ctx: &Context<'_>,
     org: &Organization,
 ) -> async_graphql::Result<Vec<IntegrationNode>> {
-    if !permissions_at(ctx, org)
-        .await?
-        .contains(Permission::OrganizationRead)
-    {
-        return Err(ApiError::NotFound.into());
-    }
+    access(ctx)?
+        .require(org, Permission::OrganizationRead)
+        .await?;
     let held = loaders(ctx)?
         .integrations_of_organization
         .load_one((org.network_id, org.id))

@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 use crate::domain::contract_account::ContractAccount;
 use crate::domain::ids::{ContractAccountId, NetworkId, OrganizationId, UserId};
 use crate::domain::organization::Organization;
-use crate::domain::permissions::PlacedGrant;
 use crate::domain::tree_path::TreePath;
 use crate::domain::user::User;
 use crate::service::queries::Listing;
@@ -81,39 +80,6 @@ impl BatchLoad for UserLoader {
     async fn load(&self, keys: &[UserId]) -> LoadResult<UserId, User> {
         let found = self.0.users_by_id(keys.to_vec()).await?;
         Ok(found.into_iter().map(|u| (u.id, u)).collect())
-    }
-}
-
-/// The calling user's grants in every network, read once per request: every permission
-/// check of the request shares them (a user holds few grants; one statement, whatever the
-/// number of organizations checked).
-pub struct RequestGrants {
-    services: Services,
-    user: UserId,
-    grants: tokio::sync::OnceCell<HashMap<NetworkId, Vec<PlacedGrant>>>,
-}
-
-impl RequestGrants {
-    pub async fn in_network(&self, network: NetworkId) -> async_graphql::Result<&[PlacedGrant]> {
-        Ok(self
-            .everywhere()
-            .await?
-            .get(&network)
-            .map_or(&[], Vec::as_slice))
-    }
-
-    /// All of them, by network.
-    pub async fn everywhere(&self) -> async_graphql::Result<&HashMap<NetworkId, Vec<PlacedGrant>>> {
-        self.grants
-            .get_or_try_init(|| async {
-                let placed = self.services.placed_grants_everywhere(self.user).await?;
-                let mut by_network: HashMap<NetworkId, Vec<PlacedGrant>> = HashMap::new();
-                for (network, grant) in placed {
-                    by_network.entry(network).or_default().push(grant);
-                }
-                Ok::<_, async_graphql::Error>(by_network)
-            })
-            .await
     }
 }
 
@@ -478,11 +444,10 @@ pub struct Loaders {
     pub applications: BatchLoader<ApplicationLoader>,
     pub applications_of_organization: BatchLoader<ApplicationsOfOrganizationLoader>,
     pub integrations_of_organization: BatchLoader<IntegrationsOfOrganizationLoader>,
-    pub grants: Option<RequestGrants>,
 }
 
 impl Loaders {
-    pub fn new(services: &Services, user: Option<UserId>) -> Self {
+    pub fn new(services: &Services) -> Self {
         Self {
             organizations: BatchLoader::new(OrganizationLoader(services.clone())),
             organizations_by_path: BatchLoader::new(OrganizationByPathLoader(services.clone())),
@@ -501,11 +466,6 @@ impl Loaders {
             integrations_of_organization: BatchLoader::new(IntegrationsOfOrganizationLoader(
                 services.clone(),
             )),
-            grants: user.map(|user| RequestGrants {
-                services: services.clone(),
-                user,
-                grants: tokio::sync::OnceCell::new(),
-            }),
         }
     }
 }

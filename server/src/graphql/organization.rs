@@ -5,7 +5,6 @@ use async_graphql::{ComplexObject, Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use crate::domain::organization::{Organization, OrganizationKind};
-use crate::domain::permissions::Permission;
 use crate::domain::tree_path::TreePath;
 use crate::service::queries::{CountQuery, Listing};
 use crate::service::ApiError;
@@ -13,7 +12,7 @@ use crate::service::ApiError;
 use super::access::{
     self, AuditEventConnection, GrantNode, MemberConnection, MemberStatusGql, RoleNode,
 };
-use super::context::{can_see, loaders, permissions_at, services};
+use super::context::{access, can_see, loaders, services};
 use super::contract_account::ContractAccountNode;
 use super::loaders::{ChildCountKey, ChildrenKey};
 use super::pagination::{
@@ -265,8 +264,17 @@ impl OrganizationNode {
         after: Option<String>,
         #[graphql(default = false)] include_deleted: bool,
     ) -> async_graphql::Result<OrganizationConnection> {
-        self.ensure_may_list(ctx, include_deleted).await?;
         let limit = page_size(first)?;
+        if !access(ctx)?
+            .may_list_below(&self.0, include_deleted)
+            .await?
+        {
+            return Ok(OrganizationConnection::by_name(
+                Vec::new(),
+                limit,
+                CountQuery::Nothing,
+            ));
+        }
         let after = name_cursor_after(after)?;
         let listing = Listing {
             include_deleted,
@@ -310,11 +318,20 @@ impl OrganizationNode {
         after: Option<String>,
         #[graphql(default = false)] include_deleted: bool,
     ) -> async_graphql::Result<OrganizationConnection> {
-        self.ensure_may_list(ctx, include_deleted).await?;
         if max_depth.is_some_and(|d| d < 1) {
             return Err(ApiError::bad_input("maxDepth", "must be at least 1").into());
         }
         let limit = page_size(first)?;
+        if !access(ctx)?
+            .may_list_below(&self.0, include_deleted)
+            .await?
+        {
+            return Ok(OrganizationConnection::by_path(
+                Vec::new(),
+                limit,
+                CountQuery::Nothing,
+            ));
+        }
         let after = after
             .map(|c| decode_cursor(&c, 1))
             .transpose()?
@@ -371,22 +388,6 @@ impl OrganizationNode {
             Some(org) if can_see(ctx, &org).await? => Ok(Some(OrganizationNode(org))),
             _ => Ok(None),
         }
-    }
-
-    /// Whoever sees an organization sees its subtree; deleted rows need `organization:manage`.
-    async fn ensure_may_list(
-        &self,
-        ctx: &Context<'_>,
-        include_deleted: bool,
-    ) -> async_graphql::Result<()> {
-        let permissions = permissions_at(ctx, &self.0).await?;
-        if include_deleted && !permissions.contains(Permission::OrganizationManage) {
-            return Err(ApiError::Forbidden(
-                "includeDeleted requires the permission organization:manage".into(),
-            )
-            .into());
-        }
-        Ok(())
     }
 }
 

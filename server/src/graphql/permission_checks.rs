@@ -6,12 +6,10 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
 use crate::domain::ids::{ApplicationId, OrganizationId};
-use crate::domain::permissions::{
-    effective_permissions, effective_permissions_on_application, Permission,
-};
+use crate::domain::permissions::Permission;
 use crate::service::ApiError;
 
-use super::context::{grants_in, loaders, request_grants, sees};
+use super::context::{access, loaders};
 use super::error::parse_id;
 
 /// Most checks one `checkPermissions` field answers.
@@ -71,14 +69,14 @@ impl Check {
 /// The answers to `checks`, in order: false for an organization that doesn't exist, is
 /// deleted, or that the caller can't see (no different from one they hold nothing on).
 async fn answer(ctx: &Context<'_>, checks: &[Check]) -> async_graphql::Result<Vec<bool>> {
-    let grants = request_grants(ctx)?;
+    let access = access(ctx)?;
     // The organizations and the caller's grants are independent reads: side by side, a
     // single check waits for one round trip to the database instead of two.
     let (organizations, everywhere) = futures_util::future::join(
         loaders(ctx)?
             .organizations
             .load_many(checks.iter().map(|c| c.organization)),
-        grants.everywhere(),
+        access.everywhere(),
     )
     .await;
     everywhere?;
@@ -86,14 +84,11 @@ async fn answer(ctx: &Context<'_>, checks: &[Check]) -> async_graphql::Result<Ve
     let mut answers = Vec::with_capacity(checks.len());
     for check in checks {
         let allowed = match organizations.get(&check.organization) {
-            Some(org) if !org.is_deleted() => {
-                let placed = grants_in(ctx, org.network_id).await?;
-                let held = match check.application {
-                    Some(app) => effective_permissions_on_application(placed, org, app),
-                    None => effective_permissions(placed, org),
-                };
-                sees(placed, org) && held.contains(check.permission)
-            }
+            Some(org) if !org.is_deleted() => access.in_network(org.network_id).await?.holds(
+                org,
+                check.permission,
+                check.application,
+            ),
             _ => false,
         };
         answers.push(allowed);

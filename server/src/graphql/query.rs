@@ -4,12 +4,12 @@ use async_graphql::{Context, InputObject, Object, ID};
 
 use crate::domain::ids::{ContractAccountId, NetworkId, OrganizationId, UserId};
 use crate::domain::organization::name_key;
-use crate::domain::permissions::{scopes_with, Permission};
+use crate::domain::permissions::Permission;
 use crate::service::contract_accounts::ensure_owned;
 use crate::service::queries::{CountQuery, Search};
 use crate::service::ApiError;
 
-use super::context::{loaders, principal, request_grants, services, visible};
+use super::context::{access, loaders, principal, services, visible};
 use super::contract_account::{ContractAccountConnection, ContractAccountNode};
 use super::error::parse_id;
 use super::organization::{name_cursor_after, OrganizationConnection, OrganizationNode};
@@ -97,12 +97,9 @@ impl OrganizationQueries {
             Permission::OrganizationRead
         };
         let services = services(ctx)?;
-        let by_network = request_grants(ctx)?.everywhere().await?;
-        let mut scopes = scopes_with(
-            by_network.iter().map(|(n, g)| (*n, g.as_slice())),
-            permission,
-            within.as_ref(),
-        );
+        let mut scopes = access(ctx)?
+            .scopes_with(permission, within.as_ref())
+            .await?;
         if let Some(network) = network {
             scopes.retain(|(n, _)| *n == network);
         }

@@ -20,7 +20,7 @@ use crate::service::settings::ChainIndex;
 use crate::service::ApiError;
 use crate::store::settings::{StoredLock, StoredSetting};
 
-use super::context::{grants_in, loaders, permissions_at, sees};
+use super::context::{access, loaders};
 use super::organization::OrganizationNode;
 use super::shared_answers::{SharedAnswers, SharedValue};
 
@@ -249,22 +249,11 @@ fn parse_stored(json: &str) -> async_graphql::Result<Json<JsonValue>> {
         .map_err(|e| ApiError::Internal(Box::new(e)).into())
 }
 
-async fn require_settings_read(ctx: &Context<'_>, org: &Organization) -> async_graphql::Result<()> {
-    if permissions_at(ctx, org)
-        .await?
-        .contains(Permission::SettingsRead)
-    {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("this requires the permission settings:read".into()).into())
-    }
-}
-
 pub async fn own_settings(
     ctx: &Context<'_>,
     org: &Organization,
 ) -> async_graphql::Result<Vec<SettingNode>> {
-    require_settings_read(ctx, org).await?;
+    access(ctx)?.require(org, Permission::SettingsRead).await?;
     let found = loaders(ctx)?
         .own_settings
         .load_one((org.network_id, org.id))
@@ -280,7 +269,7 @@ pub async fn own_locks(
     ctx: &Context<'_>,
     org: &Organization,
 ) -> async_graphql::Result<Vec<SettingLockNode>> {
-    require_settings_read(ctx, org).await?;
+    access(ctx)?.require(org, Permission::SettingsRead).await?;
     let found = loaders(ctx)?
         .own_setting_locks
         .load_one((org.network_id, org.id))
@@ -300,7 +289,7 @@ pub async fn effective_settings(
     org: &Organization,
     keys: Option<Vec<String>>,
 ) -> async_graphql::Result<EffectiveSettingList> {
-    require_settings_read(ctx, org).await?;
+    access(ctx)?.require(org, Permission::SettingsRead).await?;
     let requested = requested_keys(keys)?;
     let chain = chain_of(ctx, org).await?;
     let shareable = depends_on_value_alone(ctx.field());
@@ -332,7 +321,7 @@ pub async fn effective_setting(
     org: &Organization,
     key: String,
 ) -> async_graphql::Result<Option<EffectiveSettingNode>> {
-    require_settings_read(ctx, org).await?;
+    access(ctx)?.require(org, Permission::SettingsRead).await?;
     let requested = requested_keys(Some(vec![key]))?;
     let chain = chain_of(ctx, org).await?;
     let shareable = depends_on_value_alone(ctx.field());
@@ -389,8 +378,8 @@ async fn effective_items(
             .collect()
     });
     // Who may be named as a source: decided here, once per holder, with the caller's grants.
-    let placed = grants_in(ctx, org.network_id).await?;
-    let visible = |id: &OrganizationId| chain.holder(*id).is_some_and(|o| sees(placed, o));
+    let network = access(ctx)?.in_network(org.network_id).await?;
+    let visible = |id: &OrganizationId| chain.holder(*id).is_some_and(|o| network.sees(o));
     Ok(keys
         .into_iter()
         .filter_map(|key| {

@@ -15,6 +15,7 @@ use futures_util::StreamExt;
 use crate::graphql::batches;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::shared_answers::{write_json, SharedAnswers};
+use crate::service::access::Access;
 use crate::store::StatementCounter;
 
 use super::auth::Authenticated;
@@ -237,16 +238,13 @@ async fn execute(
                     "BAD_USER_INPUT",
                 ));
         }
-        let user = auth.0.as_ref().map(|p| p.user().id);
         let statements = StatementCounter::default();
         let services = state.services.counting(statements.clone());
-        let mut request = request
-            .data(Loaders::new(&services, user))
+        let request = request
+            .data(Loaders::new(&services))
+            .data(Access::new(services.clone(), auth.0.clone()))
             .data(SharedAnswers::default())
             .data(services);
-        if let Some(principal) = auth.0.clone() {
-            request = request.data(principal);
-        }
         // The loaders' batches start whenever the execution waits (see graphql::batches).
         let mut response = batches::drive(state.schema.execute(request)).await;
         tracing::debug!(statements = statements.get(), "graphql operation");

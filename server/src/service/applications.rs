@@ -19,9 +19,9 @@ use crate::domain::application::{
 use crate::domain::ids::{ApplicationId, NetworkId, OrganizationId};
 use crate::domain::organization::{name_key, Organization};
 use crate::domain::permissions::{Permission, PermissionSet};
-use crate::store::{applications, grants, networks, organizations, DbConnection};
+use crate::store::{applications, networks, organizations, DbConnection};
 
-use super::access::{locked_live, require};
+use super::access::{locked_live, placed_grants_in, require};
 use super::audit::{record, Change};
 use super::error::{ApiError, ApiResult};
 use super::Services;
@@ -300,11 +300,7 @@ fn authorize(
     org: &Organization,
     application: ApplicationId,
 ) -> ApiResult<()> {
-    let placed: Vec<_> =
-        grants::placed_for_user(conn, principal.user().id, Some(&[org.network_id]))?
-            .into_iter()
-            .map(|(_, grant)| grant)
-            .collect();
+    let placed = placed_grants_in(conn, principal, org.network_id)?;
     match access_to_application(&placed, org, application) {
         ApplicationAccess::Manage => Ok(()),
         ApplicationAccess::Read => Err(ApiError::Forbidden(format!(

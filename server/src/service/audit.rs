@@ -11,9 +11,9 @@ use crate::domain::ids::{AuditEventId, NetworkId, OrganizationId};
 use crate::domain::organization::Organization;
 use crate::domain::permissions::{effective_permissions_on_application, Permission, PlacedGrant};
 use crate::domain::visibility::sees_organization;
-use crate::store::{applications, audit, contract_accounts, grants, organizations, DbConnection};
+use crate::store::{applications, audit, contract_accounts, organizations, DbConnection};
 
-use super::access::visible_users;
+use super::access::{placed_grants, visible_users};
 use super::error::ApiResult;
 
 /// What one mutation did, to be appended to the audit log.
@@ -182,7 +182,7 @@ fn visible_references(
             .collect();
     let networks: Vec<NetworkId> = organizations.values().map(|o| o.network_id).collect();
     let mut placed: HashMap<NetworkId, Vec<PlacedGrant>> = HashMap::new();
-    for (network, grant) in grants::placed_for_user(conn, reader.user().id, Some(&networks))? {
+    for (network, grant) in placed_grants(conn, reader, Some(&networks))? {
         placed.entry(network).or_default().push(grant);
     }
     let grants_in = |o: &Organization| {

@@ -23,7 +23,7 @@ use crate::domain::user::User;
 use crate::store::members::MemberListing;
 use crate::store::{grants, members, roles, users, DbConnection};
 
-use super::access::{check, locked_live, permissions_at, require, visible_users};
+use super::access::{check, locked_live, permissions_at, placed_grants_in, require, visible_users};
 use super::audit::{record, Change};
 use super::error::{ApiError, ApiResult};
 use super::Services;
@@ -429,11 +429,7 @@ fn grant_in(
     application: Option<ApplicationId>,
     now: DateTime<Utc>,
 ) -> ApiResult<Grant> {
-    let placed: Vec<PlacedGrant> =
-        grants::placed_for_user(conn, principal.user().id, Some(&[org.network_id]))?
-            .into_iter()
-            .map(|(_, g)| g)
-            .collect();
+    let placed: Vec<PlacedGrant> = placed_grants_in(conn, principal, org.network_id)?;
     let held_here = effective_permissions(&placed, org);
     check(held_here, Permission::RolesManage)?;
     if let Some(application) = application {

@@ -5,10 +5,10 @@
 use crate::domain::contract_account::ContractAccount;
 use crate::domain::ids::{ContractAccountId, NetworkId, OrganizationId, UserId};
 use crate::domain::organization::Organization;
-use crate::domain::permissions::PlacedGrant;
+use crate::domain::permissions::Scope;
 use crate::domain::tree_path::TreePath;
 use crate::domain::user::User;
-use crate::store::{children, contract_accounts, grants, organizations, users};
+use crate::store::{children, contract_accounts, organizations, users};
 
 use super::error::{ApiError, ApiResult};
 use super::Services;
@@ -30,12 +30,14 @@ pub enum CountQuery {
         include_deleted: bool,
     },
     Search {
-        scopes: Vec<(NetworkId, TreePath)>,
+        scopes: Vec<(NetworkId, Scope)>,
         search: Search,
     },
     OwnedAccounts {
         owner: UserId,
     },
+    /// A list the caller may not see into: always empty.
+    Nothing,
 }
 
 impl Services {
@@ -73,16 +75,6 @@ impl Services {
             .await
     }
 
-    /// The user's grants in every network, placed in their trees.
-    pub async fn placed_grants_everywhere(
-        &self,
-        user: UserId,
-    ) -> ApiResult<Vec<(NetworkId, PlacedGrant)>> {
-        self.store
-            .read(move |conn| Ok::<_, ApiError>(grants::placed_for_user(conn, user, None)?))
-            .await
-    }
-
     pub async fn descendants_page(
         &self,
         root: &Organization,
@@ -102,7 +94,7 @@ impl Services {
 
     pub async fn search_page(
         &self,
-        scopes: Vec<(NetworkId, TreePath)>,
+        scopes: Vec<(NetworkId, Scope)>,
         search: Search,
         after: Option<(String, String)>,
         limit: i64,
@@ -158,6 +150,7 @@ impl Services {
                     CountQuery::OwnedAccounts { owner } => {
                         contract_accounts::count_owned(conn, owner)?
                     }
+                    CountQuery::Nothing => 0,
                 };
                 Ok::<_, ApiError>(count)
             })

@@ -9,7 +9,7 @@ use super::DbConnection;
 use crate::domain::ids::{GrantId, NetworkId, OrganizationId, UserId};
 use crate::domain::members::Grant;
 use crate::domain::permissions::{
-    built_in_permissions, parse_permission_list, PermissionSet, PlacedGrant,
+    built_in_permissions, parse_permission_list, PermissionSet, PlacedGrant, Reach,
 };
 use crate::domain::tree_path::TreePath;
 
@@ -134,6 +134,7 @@ fn placed(
                         application: application.as_deref().map(parse_id).transpose()?,
                         organization_path: TreePath::from_stored(path),
                         organization_deleted: deleted_at.is_some(),
+                        reach: Reach::Subtree,
                         organization_deletion: deletion.as_deref().map(parse_id).transpose()?,
                     },
                 ))

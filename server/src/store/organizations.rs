@@ -12,6 +12,7 @@ use super::sql_lists::{in_json_list, json_list, json_strings};
 use super::DbConnection;
 use crate::domain::ids::{ContractAccountId, DeletionId, NetworkId, OrganizationId};
 use crate::domain::organization::Organization;
+use crate::domain::permissions::{Reach, Scope};
 use crate::domain::tree_path::TreePath;
 
 type Backend = <DbConnection as diesel::Connection>::Backend;
@@ -261,11 +262,11 @@ pub struct Search {
     pub include_deleted: bool,
 }
 
-/// Organizations inside any of `scopes` (subtree roots the caller may read), by name then
+/// Organizations inside any of `scopes` (where the caller may read), by name then
 /// id, after the keyset cursor.
 pub fn search_page(
     conn: &mut DbConnection,
-    scopes: &[(NetworkId, TreePath)],
+    scopes: &[(NetworkId, Scope)],
     search: &Search,
     after: Option<(String, String)>,
     limit: i64,
@@ -292,7 +293,7 @@ pub fn search_page(
 
 pub fn count_search(
     conn: &mut DbConnection,
-    scopes: &[(NetworkId, TreePath)],
+    scopes: &[(NetworkId, Scope)],
     search: &Search,
 ) -> QueryResult<i64> {
     match search_query(scopes, search) {
@@ -302,17 +303,22 @@ pub fn count_search(
 }
 
 fn search_query<'a>(
-    scopes: &[(NetworkId, TreePath)],
+    scopes: &[(NetworkId, Scope)],
     search: &Search,
 ) -> Option<BoxedOrganizations<'a>> {
     type Condition = Box<dyn BoxableExpression<organizations::table, Backend, SqlType = Bool>>;
-    let in_scope = |(network, root): &(NetworkId, TreePath)| -> Condition {
-        Box::new(
-            organizations::network_id
-                .eq(network.to_string())
-                .and(organizations::path.ge(root.as_str().to_owned()))
-                .and(organizations::path.lt(root.subtree_upper_bound())),
-        )
+    let in_scope = |(network, scope): &(NetworkId, Scope)| -> Condition {
+        let in_network = organizations::network_id.eq(network.to_string());
+        match scope.reach {
+            Reach::Subtree => Box::new(
+                in_network
+                    .and(organizations::path.ge(scope.root.as_str().to_owned()))
+                    .and(organizations::path.lt(scope.root.subtree_upper_bound())),
+            ),
+            Reach::OrganizationOnly => {
+                Box::new(in_network.and(organizations::path.eq(scope.root.as_str().to_owned())))
+            }
+        }
     };
     let mut scopes = scopes.iter();
     let first = in_scope(scopes.next()?);

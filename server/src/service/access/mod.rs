@@ -1,4 +1,14 @@
-//! Authorization inside write transactions: grants are read fresh, under the network lock.
+//! The one access layer: what a caller may see and do, for every front end.
+//!
+//! A caller's rights are their *placed grants* ([`placed_grants`]): a person's role grants,
+//! an application's authorization (its scopes on one organization, and its subtree when
+//! consented). Every decision is a `domain` rule over them. Reads ask the request-scoped
+//! [`Access`], which reads them once per request; use cases inside a write transaction ask
+//! the functions here, which read them fresh under the network lock.
+
+mod request;
+
+pub use request::{Access, NetworkAccess};
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -11,14 +21,38 @@ use crate::store::{grants, members, networks, organizations, DbConnection};
 
 use super::error::{ApiError, ApiResult};
 
+/// The caller's grants, placed in their trees: in `networks`, or everywhere.
+pub fn placed_grants(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    networks: Option<&[NetworkId]>,
+) -> ApiResult<Vec<(NetworkId, PlacedGrant)>> {
+    match principal {
+        Principal::User(user) => Ok(grants::placed_for_user(conn, user.id, networks)?),
+    }
+}
+
+/// The caller's grants in one network.
+pub fn placed_grants_in(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    network: NetworkId,
+) -> ApiResult<Vec<PlacedGrant>> {
+    Ok(placed_grants(conn, principal, Some(&[network]))?
+        .into_iter()
+        .map(|(_, grant)| grant)
+        .collect())
+}
+
 pub fn permissions_at(
     conn: &mut DbConnection,
     principal: &Principal,
     org: &Organization,
 ) -> ApiResult<PermissionSet> {
-    let placed = grants::placed_for_user(conn, principal.user().id, Some(&[org.network_id]))?;
-    let placed: Vec<_> = placed.into_iter().map(|(_, grant)| grant).collect();
-    Ok(effective_permissions(&placed, org))
+    Ok(effective_permissions(
+        &placed_grants_in(conn, principal, org.network_id)?,
+        org,
+    ))
 }
 
 /// Refuses unless the principal holds `permission` at `org`. An organization the principal
@@ -32,6 +66,8 @@ pub fn require(
     check(permissions_at(conn, principal, org)?, permission)
 }
 
+/// The answer to "may the caller do `permission`" given what it holds on the organization:
+/// `NOT_FOUND` when it can't even read it (no hint that it exists), else `FORBIDDEN`.
 pub fn check(permissions: PermissionSet, permission: Permission) -> ApiResult<()> {
     if !permissions.contains(Permission::OrganizationRead) {
         return Err(ApiError::NotFound);
@@ -78,7 +114,7 @@ pub fn visible_users(
         return Ok(visible);
     }
     let mut reader: BTreeMap<NetworkId, Vec<PlacedGrant>> = BTreeMap::new();
-    for (network, grant) in grants::placed_for_user(conn, me, None)? {
+    for (network, grant) in placed_grants(conn, principal, None)? {
         reader.entry(network).or_default().push(grant);
     }
     let networks: Vec<NetworkId> = reader.keys().copied().collect();
