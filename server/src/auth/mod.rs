@@ -1,5 +1,6 @@
 //! Authentication: tokens in, principals out.
 
+pub mod connect_keys;
 mod oidc;
 mod principal;
 pub mod secrets;

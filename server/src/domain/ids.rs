@@ -80,6 +80,11 @@ uuid_id!(CustomRoleId);
 uuid_id!(ApplicationId);
 uuid_id!(IntegrationId);
 uuid_id!(AuditEventId);
+uuid_id!(AuthorizationId);
+uuid_id!(
+    /// The tokens one code exchange started (see `domain::authorization`).
+    TokenFamilyId
+);
 
 #[cfg(test)]
 mod tests {

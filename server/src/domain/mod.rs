@@ -2,6 +2,7 @@
 
 pub mod application;
 pub mod audit;
+pub mod authorization;
 pub mod contract_account;
 pub mod error;
 pub mod ids;

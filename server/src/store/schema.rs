@@ -238,3 +238,75 @@ diesel::table! {
         network_id -> Text,
     }
 }
+
+diesel::table! {
+    authorizations (id) {
+        id -> Text,
+        application_network_id -> Text,
+        application_id -> Text,
+        network_id -> Text,
+        organization_id -> Text,
+        scopes -> Text,
+        include_sub_organizations -> Bool,
+        granted_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    oauth_token_families (id) {
+        id -> Text,
+        authorization_id -> Text,
+        scopes -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    oauth_codes (code_hash) {
+        code_hash -> Text,
+        authorization_id -> Text,
+        client_id -> Text,
+        redirect_uri -> Text,
+        code_challenge -> Nullable<Text>,
+        scopes -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        family_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    oauth_refresh_tokens (token_hash) {
+        token_hash -> Text,
+        family_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        spent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    oauth_signing_keys (kid) {
+        kid -> Text,
+        pkcs8 -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(oauth_token_families -> authorizations (authorization_id));
+diesel::joinable!(oauth_refresh_tokens -> oauth_token_families (family_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    authorizations,
+    oauth_token_families,
+    oauth_refresh_tokens,
+    oauth_codes,
+    organizations,
+);
+diesel::allow_tables_to_appear_in_same_query!(authorizations, applications);
+diesel::allow_tables_to_appear_in_same_query!(oauth_token_families, applications);
