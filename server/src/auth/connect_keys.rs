@@ -178,18 +178,26 @@ mod tests {
 
         let expired = keys.sign(&claims(keys.issuer(), now - 1)).expect("sign");
         assert!(keys.verify(&expired).is_err());
-        let elsewhere = keys.sign(&claims("https://elsewhere.example", now + 60)).expect("sign");
+        let elsewhere = keys
+            .sign(&claims("https://elsewhere.example", now + 60))
+            .expect("sign");
         assert!(keys.verify(&elsewhere).is_err());
         let other = ConnectKeys::from_pkcs8(
             &ConnectKeys::generate_pkcs8().expect("key"),
             "http://127.0.0.1:8080",
         )
         .expect("keys");
-        assert!(other.verify(&token).is_err(), "another key's token verified");
+        assert!(
+            other.verify(&token).is_err(),
+            "another key's token verified"
+        );
         let jwks = keys.jwks();
         assert_eq!(jwks["keys"][0]["kty"], "EC");
         assert_eq!(jwks["keys"][0]["alg"], "ES256");
-        assert!(jwks["keys"][0].get("d").is_none(), "the private key is published");
+        assert!(
+            jwks["keys"][0].get("d").is_none(),
+            "the private key is published"
+        );
     }
 
     #[test]

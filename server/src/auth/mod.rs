@@ -10,7 +10,7 @@ mod verified_tokens;
 use std::sync::Arc;
 
 pub use oidc::{OidcClient, OidcError, OidcSettings, OidcVerifier, ProviderEndpoints};
-pub use principal::Principal;
+pub use principal::{ApplicationCaller, Principal};
 pub use tokens::{
     AuthError, PublicKeyAlgorithm, TokenKeys, VerifiedUser, DEFAULT_AUDIENCE, DEFAULT_ISSUER,
 };

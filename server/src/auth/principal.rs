@@ -1,16 +1,37 @@
+use crate::domain::ids::{ApplicationId, AuthorizationId, TokenFamilyId, UserId};
+use crate::domain::permissions::PlacedGrant;
 use crate::domain::user::User;
 
-/// Who is calling. Resolvers receive it through the request data; application principals
-/// (Organization Connect tokens) join as another variant.
+/// Who is calling: a person (token or session), or an application acting through its
+/// Organization Connect authorization.
 #[derive(Debug, Clone)]
 pub enum Principal {
     User(User),
+    Application(ApplicationCaller),
+}
+
+/// An application token's caller, as found live when the request was authenticated.
+#[derive(Debug, Clone)]
+pub struct ApplicationCaller {
+    pub application_id: ApplicationId,
+    pub client_id: String,
+    pub authorization_id: AuthorizationId,
+    pub family: TokenFamilyId,
+    pub network_id: crate::domain::ids::NetworkId,
+    /// The token's scopes on the authorized organization (and its subtree if consented).
+    pub grant: PlacedGrant,
 }
 
 impl Principal {
-    pub fn user(&self) -> &User {
+    /// The person calling; `None` for an application.
+    pub fn person(&self) -> Option<&User> {
         match self {
-            Self::User(user) => user,
+            Self::User(user) => Some(user),
+            Self::Application(_) => None,
         }
+    }
+
+    pub fn user_id(&self) -> Option<UserId> {
+        self.person().map(|user| user.id)
     }
 }

@@ -96,7 +96,10 @@ impl ConnectRefusal {
 
 /// Parses a `scope` parameter (space-separated permission names, RFC 6749 §3.3). Every
 /// name must be a permission; an empty or missing one asks for everything allowed.
-pub fn parse_scope(raw: Option<&str>, allowed: PermissionSet) -> Result<PermissionSet, ConnectRefusal> {
+pub fn parse_scope(
+    raw: Option<&str>,
+    allowed: PermissionSet,
+) -> Result<PermissionSet, ConnectRefusal> {
     let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
         return Ok(allowed);
     };
@@ -118,7 +121,10 @@ pub fn parse_scope(raw: Option<&str>, allowed: PermissionSet) -> Result<Permissi
 }
 
 /// A consenting administrator grants only what they hold on the organization themselves.
-pub fn check_grantable(requested: PermissionSet, held: PermissionSet) -> Result<(), ConnectRefusal> {
+pub fn check_grantable(
+    requested: PermissionSet,
+    held: PermissionSet,
+) -> Result<(), ConnectRefusal> {
     match requested.iter().find(|p| !held.contains(*p)) {
         Some(missing) => Err(ConnectRefusal::InvalidScope(format!(
             "you do not hold {} on this organization, so you cannot grant it",
@@ -250,7 +256,11 @@ mod tests {
         let verifier = "dBjftJeZ4CVP-mJ92K27uhbUJU1p1r_wW1gFWFOEjXk";
         let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
         assert_eq!(check_pkce(Some(challenge), Some(verifier)), Ok(()));
-        assert!(check_pkce(Some(challenge), Some("dBjftJeZ4CVP-mJ92K27uhbUJU1p1r_wW1gFWFOEjXK")).is_err());
+        assert!(check_pkce(
+            Some(challenge),
+            Some("dBjftJeZ4CVP-mJ92K27uhbUJU1p1r_wW1gFWFOEjXK")
+        )
+        .is_err());
         assert!(check_pkce(Some(challenge), None).is_err());
         assert!(check_pkce(None, Some(verifier)).is_err());
         assert_eq!(check_pkce(None, None), Ok(()));
@@ -276,6 +286,9 @@ mod tests {
         let held = PermissionSet::of(&[Permission::OrganizationRead, Permission::MembersRead]);
         assert!(check_grantable(held, held).is_ok());
         let more = held.union(PermissionSet::of(&[Permission::AuditRead]));
-        assert_eq!(check_grantable(more, held).map_err(|e| e.code()), Err("invalid_scope"));
+        assert_eq!(
+            check_grantable(more, held).map_err(|e| e.code()),
+            Err("invalid_scope")
+        );
     }
 }

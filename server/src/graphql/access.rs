@@ -19,6 +19,7 @@ use super::pagination::{
     decode_cursor, encode_cursor, page_info, page_size, rows_to_fetch, split_page, PageInfo,
 };
 use super::user::UserNode;
+use crate::service::access::person;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[graphql(name = "MemberStatus")]
@@ -511,6 +512,6 @@ pub struct AccessQueries;
 impl AccessQueries {
     /// The signed-in user, their memberships, and (through `organizations`) what they may see.
     async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<ViewerNode> {
-        Ok(ViewerNode(principal(ctx)?.user().clone()))
+        Ok(ViewerNode(person(principal(ctx)?)?.clone()))
     }
 }

@@ -15,6 +15,7 @@ use super::error::parse_id;
 use super::organization::{name_cursor_after, OrganizationConnection, OrganizationNode};
 use super::pagination::{connection_complexity, decode_cursor, page_size, rows_to_fetch};
 use super::user::UserNode;
+use crate::service::access::person;
 
 /// Narrows the `organizations` list.
 #[derive(InputObject, Default)]
@@ -149,7 +150,7 @@ impl OrganizationQueries {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<ContractAccountConnection> {
-        let owner = principal(ctx)?.user().id;
+        let owner = person(principal(ctx)?)?.id;
         let limit = page_size(first)?;
         let after = after
             .map(|c| decode_cursor(&c, 1))
@@ -209,11 +210,11 @@ impl OrganizationQueries {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Option<UserNode>> {
-        let caller = principal(ctx)?.user().id;
+        let caller = principal(ctx)?.user_id();
         let Ok(id) = parse_id::<UserId>("id", &id) else {
             return Ok(None);
         };
         let user = loaders(ctx)?.users.load_one(id).await?;
-        Ok(user.filter(|u| u.id == caller).map(UserNode))
+        Ok(user.filter(|u| Some(u.id) == caller).map(UserNode))
     }
 }

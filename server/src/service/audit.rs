@@ -13,7 +13,7 @@ use crate::domain::permissions::{effective_permissions_on_application, Permissio
 use crate::domain::visibility::sees_organization;
 use crate::store::{applications, audit, contract_accounts, organizations, DbConnection};
 
-use super::access::{placed_grants, visible_users};
+use super::access::{person, placed_grants, visible_users};
 use super::error::ApiResult;
 
 /// What one mutation did, to be appended to the audit log.
@@ -91,7 +91,7 @@ fn record_in(
             id: AuditEventId::new_random(),
             network_id: place.map(|(n, _)| n),
             organization_id: place.map(|(_, o)| o),
-            actor: principal.user().id,
+            actor: person(principal)?.id,
             action: change.action.to_owned(),
             target_id: change.target_id,
             before: change.before,
@@ -206,7 +206,9 @@ fn visible_references(
     visible.extend(
         contract_accounts::find_many(conn, &account_ids)?
             .into_iter()
-            .filter(|a| a.owner_user_id == reader.user().id || a.id == org.contract_account_id)
+            .filter(|a| {
+                Some(a.owner_user_id) == reader.user_id() || a.id == org.contract_account_id
+            })
             .map(|a| Reference::ContractAccount(a.id)),
     );
     visible.extend(

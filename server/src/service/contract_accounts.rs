@@ -10,6 +10,7 @@ use crate::domain::contract_account::{
 use crate::domain::ids::ContractAccountId;
 use crate::store::{contract_accounts, organizations, DbConnection};
 
+use super::access::person;
 use super::audit::{record_global, Change};
 use super::error::{ApiError, ApiResult};
 use super::Services;
@@ -40,7 +41,7 @@ impl Services {
             name: validate_account_name(&input.name)?,
             billing_email: validate_email("billingEmail", &input.billing_email)?,
             plan: validate_plan(input.plan.as_deref().unwrap_or(DEFAULT_PLAN))?,
-            owner_user_id: principal.user().id,
+            owner_user_id: person(principal)?.id,
             created_at: now,
             updated_at: now,
         };
@@ -158,7 +159,7 @@ pub fn owned_account(
     id: ContractAccountId,
 ) -> ApiResult<ContractAccount> {
     contract_accounts::find(conn, id)?
-        .filter(|account| account.owner_user_id == principal.user().id)
+        .filter(|account| Some(account.owner_user_id) == principal.user_id())
         .ok_or(ApiError::NotFound)
 }
 
@@ -182,7 +183,7 @@ pub fn account_for_new_organization(
             let account = ContractAccount {
                 id: ContractAccountId::new_random(),
                 name: validate_account_name(organization_name)?,
-                billing_email: principal.user().email.clone().ok_or_else(|| {
+                billing_email: person(principal)?.email.clone().ok_or_else(|| {
                     ApiError::bad_input(
                         "contractAccountId",
                         "is needed: the new account would be billed to your email, and your \
@@ -190,7 +191,7 @@ pub fn account_for_new_organization(
                     )
                 })?,
                 plan: DEFAULT_PLAN.to_owned(),
-                owner_user_id: principal.user().id,
+                owner_user_id: person(principal)?.id,
                 created_at: now,
                 updated_at: now,
             };
@@ -206,6 +207,6 @@ pub fn ensure_owned(
     account: Option<ContractAccount>,
 ) -> ApiResult<ContractAccount> {
     account
-        .filter(|account| account.owner_user_id == principal.user().id)
+        .filter(|account| Some(account.owner_user_id) == principal.user_id())
         .ok_or(ApiError::NotFound)
 }

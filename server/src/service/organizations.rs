@@ -16,7 +16,7 @@ use crate::domain::permissions::{BuiltInRole, Permission};
 use crate::domain::tree_path::TreePath;
 use crate::store::{grants, networks, organizations, settings, DbConnection};
 
-use super::access::{check, permissions_at, require};
+use super::access::{check, permissions_at, person, require};
 use super::audit::{organization_state, record, Change};
 use super::contract_accounts::account_for_new_organization;
 use super::error::{ApiError, ApiResult};
@@ -597,7 +597,7 @@ fn make_administrator(
     grants::insert(
         conn,
         network,
-        principal.user().id,
+        person(principal)?.id,
         BuiltInRole::OpsAdmin.as_str(),
         organization,
         now,

@@ -6,6 +6,7 @@
 
 pub mod applications;
 pub mod audit;
+pub mod authorizations;
 pub mod children;
 pub mod contract_accounts;
 mod database_url;

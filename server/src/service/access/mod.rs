@@ -13,15 +13,18 @@ pub use request::{Access, NetworkAccess};
 use std::collections::{BTreeMap, HashSet};
 
 use crate::auth::Principal;
-use crate::domain::ids::{NetworkId, OrganizationId, UserId};
+use crate::domain::authorization::placed_grant;
+use crate::domain::ids::{NetworkId, OrganizationId, TokenFamilyId, UserId};
 use crate::domain::organization::Organization;
 use crate::domain::permissions::{effective_permissions, Permission, PermissionSet, PlacedGrant};
+use crate::domain::user::User;
 use crate::domain::visibility::sees_user_at;
-use crate::store::{grants, members, networks, organizations, DbConnection};
+use crate::store::{authorizations, grants, members, networks, organizations, DbConnection};
 
 use super::error::{ApiError, ApiResult};
 
-/// The caller's grants, placed in their trees: in `networks`, or everywhere.
+/// The caller's grants, placed in their trees: in `networks`, or everywhere. Read fresh: an
+/// application's authorization revoked since the request began answers `UNAUTHENTICATED`.
 pub fn placed_grants(
     conn: &mut DbConnection,
     principal: &Principal,
@@ -29,7 +32,52 @@ pub fn placed_grants(
 ) -> ApiResult<Vec<(NetworkId, PlacedGrant)>> {
     match principal {
         Principal::User(user) => Ok(grants::placed_for_user(conn, user.id, networks)?),
+        Principal::Application(caller) => {
+            let grant = application_grant(conn, caller.family)?.ok_or(ApiError::Unauthenticated)?;
+            let (network, grant) = grant;
+            Ok(match networks {
+                Some(wanted) if !wanted.contains(&network) => Vec::new(),
+                _ => vec![(network, grant)],
+            })
+        }
     }
+}
+
+/// What an access token of `family` holds, placed on its organization; `None` once the
+/// family or its authorization is revoked (or the organization is gone).
+pub fn application_grant(
+    conn: &mut DbConnection,
+    family: TokenFamilyId,
+) -> ApiResult<Option<(NetworkId, PlacedGrant)>> {
+    let Some(live) = authorizations::live_family(conn, family)? else {
+        return Ok(None);
+    };
+    let authorization = live.authorization;
+    let org = organizations::in_network(
+        conn,
+        authorization.network_id,
+        &[authorization.organization_id],
+    )?
+    .into_iter()
+    .next();
+    Ok(org.map(|org| {
+        (
+            authorization.network_id,
+            placed_grant(
+                &org,
+                live.scopes.intersection(authorization.scopes),
+                authorization.include_sub_organizations,
+            ),
+        )
+    }))
+}
+
+/// The person calling, for what only a person may do: found networks, own contract
+/// accounts, and (until the audit log can name an application as the actor) every write.
+pub fn person(principal: &Principal) -> ApiResult<&User> {
+    principal.person().ok_or_else(|| {
+        ApiError::Forbidden("an application token cannot do this; a person must".into())
+    })
 }
 
 /// The caller's grants in one network.
@@ -107,9 +155,17 @@ pub fn visible_users(
     principal: &Principal,
     candidates: &[UserId],
 ) -> ApiResult<HashSet<UserId>> {
-    let me = principal.user().id;
-    let mut visible: HashSet<UserId> = candidates.iter().copied().filter(|u| *u == me).collect();
-    let others: Vec<UserId> = candidates.iter().copied().filter(|u| *u != me).collect();
+    let me = principal.user_id();
+    let mut visible: HashSet<UserId> = candidates
+        .iter()
+        .copied()
+        .filter(|u| Some(*u) == me)
+        .collect();
+    let others: Vec<UserId> = candidates
+        .iter()
+        .copied()
+        .filter(|u| Some(*u) != me)
+        .collect();
     if others.is_empty() {
         return Ok(visible);
     }
