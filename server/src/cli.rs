@@ -117,6 +117,8 @@ enum CliError {
     Auth(#[from] crate::auth::AuthError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("the Organization Connect signing key: {0}")]
+    SigningKey(String),
 }
 
 pub fn run() -> ExitCode {
@@ -214,6 +216,7 @@ fn run_server(
 ) -> Result<(), CliError> {
     let services = open(database, tree)?;
     let keys = tokens.verifier(&database.url())?;
+    let connect = connect_keys(&services, sign_in, &args.bind)?;
     let sign_in = sign_in_method(tokens, sign_in, &keys, &database.url(), &args.bind);
     tracing::info!(database = %database.url(), "database ready");
     let workers = args
@@ -224,6 +227,7 @@ fn run_server(
         services: services.clone(),
         tokens: keys,
         sign_in,
+        connect: std::sync::Arc::new(connect),
     };
     let purge_every = args.purge_interval_secs;
     actix_web::rt::System::new().block_on(async move {
@@ -238,6 +242,23 @@ fn run_server(
     Ok(())
 }
 
+/// The key Organization Connect signs access tokens with: the configured file, or the
+/// development key kept in the database.
+fn connect_keys(
+    services: &Services,
+    args: &SignInArgs,
+    bind: &str,
+) -> Result<crate::auth::connect_keys::ConnectKeys, CliError> {
+    let pem = args
+        .oauth_signing_key
+        .as_ref()
+        .map(std::fs::read_to_string)
+        .transpose()?;
+    services
+        .connect_keys_blocking(pem.as_deref(), &args.public_url(bind))
+        .map_err(CliError::SigningKey)
+}
+
 /// How people sign in to the pages: through the provider when Orgraph is its client, else
 /// the development form where it is allowed, else not at all.
 fn sign_in_method(
@@ -247,11 +268,7 @@ fn sign_in_method(
     database: &crate::store::DatabaseUrl,
     bind: &str,
 ) -> SignIn {
-    let public_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{bind}"));
-    let public_url = public_url.trim_end_matches('/');
+    let public_url = args.public_url(bind);
     let method = match (verifier, &args.oidc_client_id, &args.oidc_client_secret) {
         (TokenVerifier::Oidc(verifier), Some(client_id), Some(client_secret)) => {
             SignInMethod::Provider {

@@ -254,6 +254,11 @@ pub struct SignInArgs {
     #[arg(long, env = "ORGRAPH_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
 
+    /// PKCS#8 PEM file of the P-256 key Organization Connect access tokens are signed with
+    /// (ES256). Without one, a key is generated once and kept in the database (development).
+    #[arg(long, env = "ORGRAPH_OAUTH_SIGNING_KEY", global = true)]
+    pub oauth_signing_key: Option<std::path::PathBuf>,
+
     /// A sign-in form that signs in any email, without a provider. On by itself only while
     /// the generated development secret is in use; this flag turns it on elsewhere (tests).
     #[arg(long, env = "ORGRAPH_DEV_SIGN_IN", global = true)]
@@ -279,6 +284,16 @@ pub struct SignInArgs {
 }
 
 impl SignInArgs {
+    /// The URL people and clients reach Orgraph at, without a trailing slash: the issuer of
+    /// its access tokens and the base of its redirect URIs.
+    pub fn public_url(&self, bind: &str) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bind}"))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
     pub fn lifetime(&self) -> SessionLifetime {
         SessionLifetime {
             idle: chrono::Duration::minutes(self.session_idle_minutes.max(1)),

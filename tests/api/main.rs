@@ -12,6 +12,7 @@ mod access;
 mod applications;
 mod bad_input;
 mod concurrency;
+mod connect;
 mod crash;
 mod document_limits;
 mod exposure;

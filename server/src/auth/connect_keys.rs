@@ -122,11 +122,13 @@ impl ConnectKeys {
         Ok(jsonwebtoken::encode(&header, claims, &self.encoding)?)
     }
 
-    /// Whether `token` claims to be one of this server's access tokens (its header says
-    /// `at+jwt`): those are verified here, every other bearer token as a person's.
-    pub fn claims_to_be_ours(token: &str) -> bool {
-        jsonwebtoken::decode_header(token)
-            .is_ok_and(|h| h.typ.as_deref() == Some(ACCESS_TOKEN_TYPE))
+    /// Whether `token` claims to be one of this server's access tokens (`at+jwt` with this
+    /// key's id; an identity provider's RFC 9068 tokens say `at+jwt` too): those are
+    /// verified here, every other bearer token as a person's.
+    pub fn claims_to_be_ours(&self, token: &str) -> bool {
+        jsonwebtoken::decode_header(token).is_ok_and(|h| {
+            h.typ.as_deref() == Some(ACCESS_TOKEN_TYPE) && h.kid.as_deref() == Some(&self.kid)
+        })
     }
 
     /// Checks signature, `typ`, `iss`, `aud` and `exp` (no leeway: this server's own clock).
@@ -173,7 +175,7 @@ mod tests {
         .expect("keys");
         assert_eq!(keys.issuer(), "http://127.0.0.1:8080");
         let token = keys.sign(&claims(keys.issuer(), now + 60)).expect("sign");
-        assert!(ConnectKeys::claims_to_be_ours(&token));
+        assert!(keys.claims_to_be_ours(&token));
         assert_eq!(keys.verify(&token).expect("verify").sid, "family");
 
         let expired = keys.sign(&claims(keys.issuer(), now - 1)).expect("sign");

@@ -71,6 +71,8 @@ pub enum ConnectRefusal {
     InvalidGrant(String),
     #[error("access_denied: {0}")]
     AccessDenied(String),
+    #[error("unsupported_response_type: {0}")]
+    UnsupportedResponseType(String),
 }
 
 impl ConnectRefusal {
@@ -81,6 +83,7 @@ impl ConnectRefusal {
             Self::InvalidScope(_) => "invalid_scope",
             Self::InvalidGrant(_) => "invalid_grant",
             Self::AccessDenied(_) => "access_denied",
+            Self::UnsupportedResponseType(_) => "unsupported_response_type",
         }
     }
 
@@ -89,7 +92,8 @@ impl ConnectRefusal {
             Self::InvalidRequest(d)
             | Self::InvalidScope(d)
             | Self::InvalidGrant(d)
-            | Self::AccessDenied(d) => d,
+            | Self::AccessDenied(d)
+            | Self::UnsupportedResponseType(d) => d,
         }
     }
 }
@@ -253,12 +257,12 @@ mod tests {
     #[test]
     fn pkce_is_checked_whenever_a_challenge_was_sent() {
         // RFC 7636 appendix B.
-        let verifier = "dBjftJeZ4CVP-mJ92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
         let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
         assert_eq!(check_pkce(Some(challenge), Some(verifier)), Ok(()));
         assert!(check_pkce(
             Some(challenge),
-            Some("dBjftJeZ4CVP-mJ92K27uhbUJU1p1r_wW1gFWFOEjXK")
+            Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXK")
         )
         .is_err());
         assert!(check_pkce(Some(challenge), None).is_err());

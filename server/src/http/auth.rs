@@ -86,33 +86,56 @@ impl FromRequest for Authenticated {
                     }
                 }
             };
-            let verified = state.tokens.verify(&token).await.map_err(|error| {
-                tracing::debug!(%error, "token refused");
-                AuthRejection::InvalidToken
-            })?;
-            let user = match verified {
-                Verified::Identity(identity) => {
-                    state.services.user_for_identity(identity, Utc::now()).await
-                }
-                Verified::Email(user) => {
-                    state
-                        .services
-                        .user_for_token(user.email, user.name, Utc::now())
-                        .await
-                }
-            };
-            let user = user.map_err(|error| {
-                if let ApiError::Internal(cause) = &error {
-                    tracing::error!(error = %cause, "resolving the token's user failed");
-                }
-                AuthRejection::Internal
-            })?;
-            Ok(Self(Some(Principal::User(user))))
+            Ok(Self(Some(authenticate_bearer(&state, &token).await?)))
         })
     }
 }
 
-fn bearer_token(req: &HttpRequest) -> Result<Option<String>, AuthRejection> {
+/// The caller a bearer token names: an application (one of this server's `at+jwt` access
+/// tokens, live in the database) or a person (a token of the configured verifier).
+pub async fn authenticate_bearer(
+    state: &AppState,
+    token: &str,
+) -> Result<Principal, AuthRejection> {
+    if state.connect.claims_to_be_ours(token) {
+        let claims = state.connect.verify(token).map_err(|error| {
+            tracing::debug!(%error, "access token refused");
+            AuthRejection::InvalidToken
+        })?;
+        return match state.services.application_caller(claims).await {
+            Ok(Some(caller)) => Ok(Principal::Application(caller)),
+            Ok(None) => Err(AuthRejection::InvalidToken),
+            Err(error) => {
+                tracing::error!(%error, "resolving an access token failed");
+                Err(AuthRejection::Internal)
+            }
+        };
+    }
+    let verified = state.tokens.verify(token).await.map_err(|error| {
+        tracing::debug!(%error, "token refused");
+        AuthRejection::InvalidToken
+    })?;
+    let user = match verified {
+        Verified::Identity(identity) => {
+            state.services.user_for_identity(identity, Utc::now()).await
+        }
+        Verified::Email(user) => {
+            state
+                .services
+                .user_for_token(user.email, user.name, Utc::now())
+                .await
+        }
+    };
+    let user = user.map_err(|error| {
+        if let ApiError::Internal(cause) = &error {
+            tracing::error!(error = %cause, "resolving the token's user failed");
+        }
+        AuthRejection::Internal
+    })?;
+    Ok(Principal::User(user))
+}
+
+pub fn bearer_token(req: &HttpRequest) -> Result<Option<String>, AuthRejection> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };

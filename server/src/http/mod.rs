@@ -4,6 +4,7 @@ mod auth;
 mod errors;
 mod graphql;
 mod health;
+mod oauth;
 mod pages;
 mod request_log;
 pub mod sign_in;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub services: Services,
     pub tokens: TokenVerifier,
     pub sign_in: sign_in::SignIn,
+    /// The key Organization Connect access tokens are signed and checked with.
+    pub connect: std::sync::Arc<crate::auth::connect_keys::ConnectKeys>,
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -30,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/graphql", web::get().to(graphql::graphql_get))
         .configure(pages::routes)
         .configure(sign_in::routes)
+        .configure(oauth::routes)
         .route("/healthz", web::get().to(health::healthz))
         .route(
             "/",

@@ -10,8 +10,9 @@ mod graphiql;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
 use actix_web::middleware::{Compress, Next};
-use actix_web::web;
+use actix_web::{web, HttpResponse};
 
 pub use assets::url as asset_url;
 pub use graphiql::{escape, graphiql_page, PageSession};
@@ -34,6 +35,24 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
     frame-ancestors 'none'; \
     base-uri 'none'; \
     form-action 'self'";
+
+/// A page of Orgraph's own (sign-in, consent, errors): plain HTML with the shared
+/// stylesheet. `body` is trusted markup; every value in it must already be escaped.
+pub fn document(status: StatusCode, title: &str, body: &str) -> HttpResponse {
+    let stylesheet = asset_url("orgraph.css")
+        .map(|url| format!("<link rel=\"stylesheet\" href=\"{}\">", escape(&url)))
+        .unwrap_or_default();
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("cache-control", "no-store"))
+        .body(format!(
+            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <title>{title} · Orgraph</title>\n<link rel=\"icon\" href=\"data:,\">\n{stylesheet}\n\
+             </head>\n<body class=\"orgraph-page\">\n<main>\n{body}\n</main>\n</body>\n</html>\n",
+            title = escape(title),
+        ))
+}
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -60,10 +79,13 @@ pub async fn security_headers(
         HeaderValue::from_static("nosniff"),
     );
     if is_html {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-        );
+        // A page may set a policy of its own (the consent page's form leads to the client).
+        if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            );
+        }
         headers.insert(
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),

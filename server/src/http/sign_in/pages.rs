@@ -4,23 +4,9 @@
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 
-use crate::http::pages::{asset_url, escape};
+use crate::http::pages::escape;
 
-fn page(status: StatusCode, title: &str, body: &str) -> HttpResponse {
-    let stylesheet = asset_url("orgraph.css")
-        .map(|url| format!("<link rel=\"stylesheet\" href=\"{}\">", escape(&url)))
-        .unwrap_or_default();
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("cache-control", "no-store"))
-        .body(format!(
-            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-             <title>{title} · Orgraph</title>\n<link rel=\"icon\" href=\"data:,\">\n{stylesheet}\n\
-             </head>\n<body class=\"orgraph-page\">\n<main>\n{body}\n</main>\n</body>\n</html>\n",
-            title = escape(title),
-        ))
-}
+use crate::http::pages::document as page;
 
 /// The development sign-in: any email, no password, under a banner that says so.
 pub fn development_form(return_to: &str, form_token: &str, error: Option<&str>) -> HttpResponse {

@@ -12,7 +12,7 @@ pub use request::{Access, NetworkAccess};
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::auth::Principal;
+use crate::auth::{ApplicationCaller, Principal};
 use crate::domain::authorization::placed_grant;
 use crate::domain::ids::{NetworkId, OrganizationId, TokenFamilyId, UserId};
 use crate::domain::organization::Organization;
@@ -33,26 +33,34 @@ pub fn placed_grants(
     match principal {
         Principal::User(user) => Ok(grants::placed_for_user(conn, user.id, networks)?),
         Principal::Application(caller) => {
-            let grant = application_grant(conn, caller.family)?.ok_or(ApiError::Unauthenticated)?;
-            let (network, grant) = grant;
+            let live = application_caller(conn, caller.family, &caller.client_id)?
+                .ok_or(ApiError::Unauthenticated)?;
             Ok(match networks {
-                Some(wanted) if !wanted.contains(&network) => Vec::new(),
-                _ => vec![(network, grant)],
+                Some(wanted) if !wanted.contains(&live.network_id) => Vec::new(),
+                _ => vec![(live.network_id, live.grant)],
             })
         }
     }
 }
 
-/// What an access token of `family` holds, placed on its organization; `None` once the
-/// family or its authorization is revoked (or the organization is gone).
-pub fn application_grant(
+/// The caller behind an access token of `family` (issued to `client_id`): what it holds,
+/// placed on its organization. `None` once the family or its authorization is revoked, the
+/// application is gone, or the organization is.
+pub fn application_caller(
     conn: &mut DbConnection,
     family: TokenFamilyId,
-) -> ApiResult<Option<(NetworkId, PlacedGrant)>> {
+    client_id: &str,
+) -> ApiResult<Option<ApplicationCaller>> {
     let Some(live) = authorizations::live_family(conn, family)? else {
         return Ok(None);
     };
     let authorization = live.authorization;
+    let Some((application, _)) = authorizations::application_by_client_id(conn, client_id)? else {
+        return Ok(None);
+    };
+    if application.id != authorization.application_id {
+        return Ok(None);
+    }
     let org = organizations::in_network(
         conn,
         authorization.network_id,
@@ -60,15 +68,17 @@ pub fn application_grant(
     )?
     .into_iter()
     .next();
-    Ok(org.map(|org| {
-        (
-            authorization.network_id,
-            placed_grant(
-                &org,
-                live.scopes.intersection(authorization.scopes),
-                authorization.include_sub_organizations,
-            ),
-        )
+    Ok(org.map(|org| ApplicationCaller {
+        application_id: application.id,
+        client_id: application.client_id,
+        authorization_id: authorization.id,
+        family,
+        network_id: authorization.network_id,
+        grant: placed_grant(
+            &org,
+            live.scopes.intersection(authorization.scopes),
+            authorization.include_sub_organizations,
+        ),
     }))
 }
 

@@ -1,0 +1,119 @@
+//! Organization Connect over HTTP: an OAuth 2.0 authorization server (SPEC §5).
+//!
+//! - `GET /.well-known/oauth-authorization-server` — metadata (RFC 8414);
+//! - `GET /oauth/jwks` — the public key access tokens are signed with;
+//! - `GET /oauth/authorize` — the consent page (a signed-in person: session or bearer);
+//! - `POST /oauth/authorize` — Approve or Deny, answered with a 303 to the client;
+//! - `POST /oauth/token` — `authorization_code` and `refresh_token` grants;
+//! - `POST /oauth/revoke` — RFC 7009, and `sub` = organization id (SPEC §5);
+//! - `POST /oauth/introspect` — RFC 7662, for the client's own tokens.
+//!
+//! The token, revocation, metadata and JWKS endpoints answer browsers of any origin (CORS:
+//! public clients run in browsers); the consent page never does.
+
+mod authorize;
+mod errors;
+mod pages;
+mod token;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use crate::domain::permissions::Permission;
+
+use super::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/.well-known/oauth-authorization-server",
+        web::get().to(metadata),
+    )
+    .route("/oauth/jwks", web::get().to(jwks))
+    .route("/oauth/authorize", web::get().to(authorize::show))
+    .route("/oauth/authorize", web::post().to(authorize::decide))
+    .route("/oauth/token", web::post().to(token::token))
+    .route("/oauth/revoke", web::post().to(token::revoke))
+    .route("/oauth/introspect", web::post().to(token::introspect));
+    for path in [
+        "/.well-known/oauth-authorization-server",
+        "/oauth/jwks",
+        "/oauth/token",
+        "/oauth/revoke",
+        "/oauth/introspect",
+    ] {
+        cfg.route(
+            path,
+            web::method(actix_web::http::Method::OPTIONS).to(preflight),
+        );
+    }
+}
+
+/// Answers of the endpoints browsers of any origin may call. No credentials: clients
+/// authenticate with parameters or the Authorization header, never cookies.
+fn cors(mut response: HttpResponse) -> HttpResponse {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        header::HeaderValue::from_static("*"),
+    );
+    response
+}
+
+async fn preflight() -> HttpResponse {
+    cors(
+        HttpResponse::NoContent()
+            .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS"))
+            .insert_header((
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                "authorization, content-type, dpop",
+            ))
+            .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"))
+            .finish(),
+    )
+}
+
+async fn metadata(state: web::Data<AppState>) -> HttpResponse {
+    let issuer = state.connect.issuer();
+    let scopes: Vec<&str> = Permission::ALL.iter().map(|p| p.as_str()).collect();
+    cors(
+        HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "max-age=300"))
+            .json(json!({
+                "issuer": issuer,
+                "authorization_endpoint": format!("{issuer}/oauth/authorize"),
+                "token_endpoint": format!("{issuer}/oauth/token"),
+                "jwks_uri": format!("{issuer}/oauth/jwks"),
+                "revocation_endpoint": format!("{issuer}/oauth/revoke"),
+                "introspection_endpoint": format!("{issuer}/oauth/introspect"),
+                "scopes_supported": scopes,
+                "response_types_supported": ["code"],
+                "response_modes_supported": ["query"],
+                "grant_types_supported": ["authorization_code", "refresh_token"],
+                "code_challenge_methods_supported": ["S256"],
+                "token_endpoint_auth_methods_supported":
+                    ["client_secret_basic", "client_secret_post", "none"],
+                "revocation_endpoint_auth_methods_supported":
+                    ["client_secret_basic", "client_secret_post", "none"],
+                "introspection_endpoint_auth_methods_supported":
+                    ["client_secret_basic", "client_secret_post", "none"],
+                "authorization_response_iss_parameter_supported": true,
+            })),
+    )
+}
+
+async fn jwks(state: web::Data<AppState>) -> HttpResponse {
+    cors(
+        HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "max-age=300"))
+            .json(state.connect.jwks()),
+    )
+}
+
+/// The path and query of a request, to come back to after signing in.
+fn here(req: &HttpRequest) -> String {
+    match req.uri().query() {
+        Some(query) => format!("{}?{query}", req.path()),
+        None => req.path().to_owned(),
+    }
+}

@@ -1,0 +1,586 @@
+//! Organization Connect (issue 14, SPEC §5) over HTTP: the consent page, the code and refresh
+//! grants, revocation, and what an application token may do with GraphQL.
+
+use std::sync::Arc;
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use serde_json::{json, Value};
+
+use crate::harness::browser::{Browser, Page};
+use crate::harness::{Backend, TestDatabase, TestServer};
+use crate::on_both_backends;
+
+on_both_backends!(
+    a_confidential_client_is_authorized_and_its_token_stays_in_its_organization,
+    refresh_rotates_and_a_replayed_refresh_token_revokes_the_family,
+    revocation_bites_on_the_very_next_request,
+);
+
+const REDIRECT: &str = "http://127.0.0.1:9/callback";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+const ADMIN: &str = "admin@customer.test";
+
+/// An integrator's application and a customer's organization with one sub-organization,
+/// whose administrator is signed in (development sign-in) in `browser`.
+struct Connect {
+    server: TestServer,
+    browser: Browser,
+    client_id: String,
+    client_secret: Option<String>,
+    customer: String,
+    branch: String,
+}
+
+fn id(value: &Value) -> String {
+    value["id"].as_str().expect("id").to_owned()
+}
+
+impl Connect {
+    fn start(backend: Backend, public: bool) -> Self {
+        let server =
+            TestServer::start_with(Arc::new(TestDatabase::create(backend)), &["--dev-sign-in"]);
+        let integrator = server.token("dev@integrator.test");
+        let org = server.gql(
+            Some(&integrator),
+            "mutation { addOrganization(input: { name: \"Integrator\", kind: INTEGRATOR }) { organization { id } } }",
+            json!({}),
+        );
+        let integrator_org = id(&org.ok()["addOrganization"]["organization"]);
+        let app = server.gql(
+            Some(&integrator),
+            "mutation($input: CreateApplicationInput!) { createApplication(input: $input) { clientSecret application { clientId } } }",
+            json!({ "input": {
+                "organizationId": integrator_org, "name": "Calendar Sync", "environment": "DEVELOPMENT",
+                "redirectUris": [REDIRECT], "allowedScopes": ["organization:read", "members:read", "settings:read"],
+                "public": public,
+            }}),
+        );
+        let created = &app.ok()["createApplication"];
+        let admin = server.token(ADMIN);
+        let customer = server.gql(
+            Some(&admin),
+            "mutation { addOrganization(input: { name: \"Customer\" }) { organization { id } } }",
+            json!({}),
+        );
+        let customer = id(&customer.ok()["addOrganization"]["organization"]);
+        let branch = id(&server.add_sub(&admin, &customer, "Branch"));
+        let mut browser = Browser::new(&server.base);
+        let form = browser.get("/auth/login?return_to=/graphql");
+        let token = form.field("form_token").expect("the form's token");
+        let signed_in = browser.post_form(
+            "/auth/login",
+            &[
+                ("email", ADMIN),
+                ("return_to", "/graphql"),
+                ("form_token", &token),
+            ],
+        );
+        assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+        Self {
+            client_id: created["application"]["clientId"]
+                .as_str()
+                .expect("client id")
+                .to_owned(),
+            client_secret: created["clientSecret"].as_str().map(str::to_owned),
+            server,
+            browser,
+            customer,
+            branch,
+        }
+    }
+
+    fn authorize_url(&self, extra: &[(&str, &str)]) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query
+            .append_pair("response_type", "code")
+            .append_pair("client_id", &self.client_id)
+            .append_pair("redirect_uri", REDIRECT)
+            .append_pair("state", "xyz-state");
+        for (name, value) in extra {
+            query.append_pair(name, value);
+        }
+        format!("/oauth/authorize?{}", query.finish())
+    }
+
+    /// Opens the consent page and answers it; returns the page and the answer.
+    fn consent(&mut self, extra: &[(&str, &str)], answer: &[(&str, &str)]) -> (Page, Page) {
+        let page = self.browser.get(&self.authorize_url(extra));
+        assert_eq!(page.status, 200, "{}", page.body);
+        let mut fields: Vec<(String, String)> = [
+            "response_type",
+            "client_id",
+            "redirect_uri",
+            "scope",
+            "state",
+            "code_challenge",
+            "code_challenge_method",
+            "csrf_token",
+        ]
+        .iter()
+        .filter_map(|name| {
+            page.field(name)
+                .map(|v| ((*name).to_owned(), html_unescape(&v)))
+        })
+        .collect();
+        fields.extend(
+            answer
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned())),
+        );
+        let borrowed: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let answered = self.browser.post_form("/oauth/authorize", &borrowed);
+        (page, answered)
+    }
+
+    /// Approves on the customer organization and returns the code.
+    fn approve(&mut self, scope: &str, include_sub: bool) -> String {
+        let customer = self.customer.clone();
+        let mut answer = vec![
+            ("decision", "approve"),
+            ("organization_id", customer.as_str()),
+        ];
+        if include_sub {
+            answer.push(("include_sub_organizations", "true"));
+        }
+        let (_, answered) = self.consent(
+            &[
+                ("scope", scope),
+                ("code_challenge", CHALLENGE),
+                ("code_challenge_method", "S256"),
+            ],
+            &answer,
+        );
+        assert_eq!(answered.status, 303, "{}", answered.body);
+        let params = redirect_params(&answered);
+        assert_eq!(params["state"], "xyz-state");
+        assert_eq!(params["iss"], self.server.base);
+        params["code"].clone()
+    }
+
+    fn token_request(&self, fields: &[(&str, &str)], secret: Option<&str>) -> (u16, Value) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut request = agent.post(&format!("{}/oauth/token", self.server.base));
+        let mut fields: Vec<(&str, &str)> = fields.to_vec();
+        match secret {
+            Some(secret) => {
+                let basic = STANDARD.encode(format!("{}:{secret}", self.client_id));
+                request = request.header("authorization", &format!("Basic {basic}"));
+            }
+            None => fields.push(("client_id", &self.client_id)),
+        }
+        let mut response = request.send_form(fields).expect("token request");
+        let status = response.status().as_u16();
+        let body: Value = response.body_mut().read_json().unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    fn exchange(&self, code: &str) -> (u16, Value) {
+        self.token_request(
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", REDIRECT),
+                ("code_verifier", VERIFIER),
+            ],
+            self.client_secret.as_deref(),
+        )
+    }
+
+    fn refresh(&self, refresh_token: &str) -> (u16, Value) {
+        self.token_request(
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+            ],
+            self.client_secret.as_deref(),
+        )
+    }
+
+    fn org_name(&self, token: &str, id: &str) -> crate::harness::Reply {
+        self.server.gql(
+            Some(token),
+            "query($id: ID!) { organization(id: $id) { name } }",
+            json!({ "id": id }),
+        )
+    }
+}
+
+fn html_unescape(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+fn redirect_params(page: &Page) -> std::collections::HashMap<String, String> {
+    let location = page.location.as_deref().expect("a redirect");
+    assert!(
+        location.starts_with(REDIRECT),
+        "redirected elsewhere: {location}"
+    );
+    url::Url::parse(location)
+        .expect("a URL")
+        .query_pairs()
+        .into_owned()
+        .collect()
+}
+
+fn claims(token: &str) -> Value {
+    let payload = token.split('.').nth(1).expect("a JWT");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("JSON")
+}
+
+fn a_confidential_client_is_authorized_and_its_token_stays_in_its_organization(backend: Backend) {
+    let mut connect = Connect::start(backend, false);
+    let (page, _) = connect.consent(
+        &[("scope", "organization:read members:read")],
+        &[("decision", "deny")],
+    );
+    assert!(page.body.contains("Calendar Sync"), "{}", page.body);
+    assert!(page.body.contains("Integrator"), "{}", page.body);
+    assert!(
+        page.body.contains("See members, their roles and grants"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("Read settings"),
+        "a scope not asked for is shown"
+    );
+    assert!(
+        page.body.contains(&connect.customer),
+        "the organization is not offered"
+    );
+
+    let code = connect.approve("organization:read members:read", false);
+    let (status, tokens) = connect.exchange(&code);
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["expires_in"], 3600);
+    assert_eq!(tokens["scope"], "organization:read members:read");
+    let access = tokens["access_token"].as_str().expect("access token");
+    let header: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(access.split('.').next().expect("header"))
+            .expect("b64"),
+    )
+    .expect("JSON");
+    assert_eq!(header["typ"], "at+jwt");
+    assert_eq!(header["alg"], "ES256");
+    let first = claims(access);
+    assert_eq!(first["org"], connect.customer);
+    assert_eq!(first["client_id"], connect.client_id);
+    assert_eq!(first["iss"], connect.server.base);
+
+    // Its organization, and nothing else: not the sub-organization (not consented), not
+    // another network, no writes beyond its scopes.
+    assert_eq!(
+        connect.org_name(access, &connect.customer).ok()["organization"]["name"],
+        "Customer"
+    );
+    connect
+        .org_name(access, &connect.branch)
+        .expect_code("NOT_FOUND");
+    let children = connect.server.gql(
+        Some(access),
+        "query($id: ID!) { organization(id: $id) { children { totalCount edges { node { name } } } } }",
+        json!({ "id": connect.customer }),
+    );
+    assert_eq!(
+        children.ok()["organization"]["children"]["totalCount"],
+        0,
+        "{}",
+        children.body
+    );
+    let listed = connect.server.gql(
+        Some(access),
+        "{ organizations { edges { node { name } } } }",
+        json!({}),
+    );
+    assert_eq!(
+        listed.ok()["organizations"]["edges"],
+        json!([{ "node": { "name": "Customer" } }])
+    );
+    let write = connect.server.gql(
+        Some(access),
+        "mutation($id: ID!) { addSubOrganization(input: { parentId: $id, name: \"Sneaky\" }) { organization { id } } }",
+        json!({ "id": connect.customer }),
+    );
+    assert_eq!(write.code(), Some("FORBIDDEN"), "{}", write.body);
+    connect
+        .server
+        .gql(Some(access), "{ viewer { email } }", json!({}))
+        .expect_code("FORBIDDEN");
+
+    // A second consent with sub-organizations widens the same authorization.
+    let code = connect.approve("organization:read", true);
+    let (status, tokens) = connect.exchange(&code);
+    assert_eq!(status, 200, "{tokens}");
+    let access = tokens["access_token"].as_str().expect("access token");
+    assert_eq!(
+        connect.org_name(access, &connect.branch).ok()["organization"]["name"],
+        "Branch"
+    );
+    assert_eq!(
+        claims(access)["sub"],
+        first["sub"],
+        "one authorization per organization"
+    );
+
+    // Deny goes back with access_denied.
+    let (_, denied) = connect.consent(&[("scope", "organization:read")], &[("decision", "deny")]);
+    assert_eq!(denied.status, 303);
+    let params = redirect_params(&denied);
+    assert_eq!(params["error"], "access_denied");
+    assert_eq!(params["state"], "xyz-state");
+}
+
+fn refresh_rotates_and_a_replayed_refresh_token_revokes_the_family(backend: Backend) {
+    let mut connect = Connect::start(backend, true);
+    let code = connect.approve("organization:read", false);
+    let (status, first) = connect.exchange(&code);
+    assert_eq!(status, 200, "{first}");
+    let spent = first["refresh_token"]
+        .as_str()
+        .expect("refresh token")
+        .to_owned();
+    let (status, second) = connect.refresh(&spent);
+    assert_eq!(status, 200, "{second}");
+    let live = second["refresh_token"]
+        .as_str()
+        .expect("refresh token")
+        .to_owned();
+    assert_ne!(live, spent, "the refresh token was not rotated");
+    let access = second["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_owned();
+    connect.org_name(&access, &connect.customer).ok();
+
+    // The spent token again: refused, and everything of its family with it.
+    let (status, replay) = connect.refresh(&spent);
+    assert_eq!(
+        (status, replay["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "{replay}"
+    );
+    let (status, after) = connect.refresh(&live);
+    assert_eq!(
+        (status, after["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "{after}"
+    );
+    let reply = connect.org_name(&access, &connect.customer);
+    assert_eq!(reply.status, 401, "{}", reply.body);
+
+    // A code used twice: refused, and the first exchange's tokens revoked.
+    let code = connect.approve("organization:read", false);
+    let (status, tokens) = connect.exchange(&code);
+    assert_eq!(status, 200, "{tokens}");
+    let (status, again) = connect.exchange(&code);
+    assert_eq!(
+        (status, again["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "{again}"
+    );
+    let reply = connect.org_name(
+        tokens["access_token"].as_str().expect("token"),
+        &connect.customer,
+    );
+    assert_eq!(reply.status, 401, "{}", reply.body);
+
+    // Twenty refreshes with one token at once: exactly one succeeds.
+    let code = connect.approve("organization:read", false);
+    let (_, tokens) = connect.exchange(&code);
+    let shared = tokens["refresh_token"]
+        .as_str()
+        .expect("refresh token")
+        .to_owned();
+    let connect = Arc::new(connect);
+    let racers: Vec<_> = (0..20)
+        .map(|_| {
+            let connect = Arc::clone(&connect);
+            let shared = shared.clone();
+            std::thread::spawn(move || connect.refresh(&shared).0)
+        })
+        .collect();
+    let statuses: Vec<u16> = racers
+        .into_iter()
+        .map(|r| r.join().expect("racer"))
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 400),
+        "{statuses:?}"
+    );
+}
+
+fn revocation_bites_on_the_very_next_request(backend: Backend) {
+    let mut connect = Connect::start(backend, false);
+    let code = connect.approve("organization:read", false);
+    let (_, tokens) = connect.exchange(&code);
+    let access = tokens["access_token"].as_str().expect("token").to_owned();
+    connect.org_name(&access, &connect.customer).ok();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let secret = connect.client_secret.clone().expect("secret");
+    let revoke = |fields: &[(&str, &str)]| {
+        let mut fields = fields.to_vec();
+        fields.push(("client_id", &connect.client_id));
+        fields.push(("client_secret", &secret));
+        agent
+            .post(&format!("{}/oauth/revoke", connect.server.base))
+            .send_form(fields)
+            .expect("revoke")
+            .status()
+            .as_u16()
+    };
+    assert_eq!(revoke(&[("sub", &connect.customer)]), 200);
+    let reply = connect.org_name(&access, &connect.customer);
+    assert_eq!(reply.status, 401, "{}", reply.body);
+    assert_eq!(reply.code(), Some("UNAUTHENTICATED"));
+    let (status, refused) = connect.refresh(tokens["refresh_token"].as_str().expect("refresh"));
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+}
+
+#[test]
+fn refusals_speak_oauth() {
+    let mut connect = Connect::start(Backend::Sqlite, false);
+    // Unknown client, unregistered redirect URI: a page, never a redirect.
+    let unknown = connect.browser.get("/oauth/authorize?response_type=code&client_id=org_nobody&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcallback");
+    assert_eq!(
+        (unknown.status, unknown.location.clone()),
+        (400, None),
+        "{}",
+        unknown.body
+    );
+    let elsewhere = connect.browser.get(&format!(
+        "/oauth/authorize?response_type=code&client_id={}&redirect_uri=https%3A%2F%2Fevil.example%2Fcb",
+        connect.client_id
+    ));
+    assert_eq!(
+        (elsewhere.status, elsewhere.location.clone()),
+        (400, None),
+        "{}",
+        elsewhere.body
+    );
+    // Beyond the application's allowed scopes, or a downgraded challenge: back to the client.
+    let beyond = connect
+        .browser
+        .get(&connect.authorize_url(&[("scope", "members:manage")]));
+    assert_eq!(redirect_params(&beyond)["error"], "invalid_scope");
+    let plain = connect.browser.get(&connect.authorize_url(&[
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "plain"),
+    ]));
+    assert_eq!(redirect_params(&plain)["error"], "invalid_request");
+
+    // Wrong verifier, missing verifier, wrong secret, wrong redirect URI.
+    let code = connect.approve("organization:read", false);
+    let secret = connect.client_secret.clone().expect("secret");
+    let wrong = connect.token_request(
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            (
+                "code_verifier",
+                "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXK",
+            ),
+        ],
+        Some(&secret),
+    );
+    assert_eq!(
+        (wrong.0, wrong.1["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "{}",
+        wrong.1
+    );
+    let code = connect.approve("organization:read", false);
+    let missing = connect.token_request(
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+        ],
+        Some(&secret),
+    );
+    assert_eq!(missing.1["error"], "invalid_grant", "{}", missing.1);
+    let code = connect.approve("organization:read", false);
+    let bad_secret = connect.token_request(
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+        Some("orgs_not-the-secret"),
+    );
+    assert_eq!(
+        (bad_secret.0, bad_secret.1["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
+    let unsupported = connect.token_request(&[("grant_type", "password")], Some(&secret));
+    assert_eq!(unsupported.1["error"], "unsupported_grant_type");
+
+    // The metadata names what a client needs.
+    let (status, _, body) = connect
+        .server
+        .get("/.well-known/oauth-authorization-server", &[]);
+    assert_eq!(status, 200);
+    let metadata: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(metadata["issuer"], connect.server.base);
+    assert_eq!(
+        metadata["code_challenge_methods_supported"],
+        json!(["S256"])
+    );
+    assert_eq!(
+        metadata["authorization_response_iss_parameter_supported"],
+        true
+    );
+    assert_eq!(metadata["response_types_supported"], json!(["code"]));
+    let (status, _, jwks) = connect.server.get("/oauth/jwks", &[]);
+    assert_eq!(status, 200);
+    assert!(jwks.contains("\"P-256\""), "{jwks}");
+    assert!(
+        !jwks.contains("\"d\""),
+        "the private key is published: {jwks}"
+    );
+
+    // Introspection: the client's own live token.
+    let code = connect.approve("organization:read", false);
+    let (_, tokens) = connect.exchange(&code);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut response = agent
+        .post(&format!("{}/oauth/introspect", connect.server.base))
+        .send_form([
+            ("token", tokens["access_token"].as_str().expect("token")),
+            ("client_id", connect.client_id.as_str()),
+            ("client_secret", secret.as_str()),
+        ])
+        .expect("introspect");
+    let active: Value = response.body_mut().read_json().expect("JSON");
+    assert_eq!(active["active"], true, "{active}");
+    assert_eq!(active["org"], connect.customer);
+}
