@@ -434,23 +434,70 @@ fn revocation_bites_on_the_very_next_request(backend: Backend) {
     let (_, tokens) = connect.exchange(&code);
     let access = tokens["access_token"].as_str().expect("token").to_owned();
     connect.org_name(&access, &connect.customer).ok();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let secret = connect.client_secret.clone().expect("secret");
-    let revoke = |fields: &[(&str, &str)]| {
-        let mut fields = fields.to_vec();
-        fields.push(("client_id", &connect.client_id));
-        fields.push(("client_secret", &secret));
-        agent
-            .post(&format!("{}/oauth/revoke", connect.server.base))
-            .send_form(fields)
-            .expect("revoke")
-            .status()
-            .as_u16()
-    };
-    assert_eq!(revoke(&[("sub", &connect.customer)]), 200);
+
+    // Each side sees the authorization: the customer on its organization, the integrator on
+    // its application; a stranger on neither.
+    let admin = connect.server.token(ADMIN);
+    let listed = connect.server.gql(
+        Some(&admin),
+        "query($id: ID!) { organization(id: $id) { authorizations { id applicationName scopes includesSubOrganizations grantedBy { email } revokedAt } } }",
+        json!({ "id": connect.customer }),
+    );
+    let authorizations = listed.ok()["organization"]["authorizations"].clone();
+    assert_eq!(
+        authorizations.as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        listed.body
+    );
+    let authorization = &authorizations[0];
+    assert_eq!(authorization["applicationName"], "Calendar Sync");
+    assert_eq!(authorization["scopes"], json!(["organization:read"]));
+    assert_eq!(authorization["grantedBy"]["email"], ADMIN);
+    assert_eq!(authorization["id"], claims(&access)["sub"]);
+    let integrator = connect.server.token("dev@integrator.test");
+    let held = connect.server.gql(
+        Some(&integrator),
+        "query($id: ID!) { _entities(representations: [{ __typename: \"Authorization\", id: $id }]) { ... on Authorization { applicationName grantedBy { email } organization { id } } } }",
+        json!({ "id": authorization["id"] }),
+    );
+    assert_eq!(
+        held.ok()["_entities"][0]["applicationName"],
+        "Calendar Sync",
+        "{}",
+        held.body
+    );
+    assert_eq!(
+        held.ok()["_entities"][0]["grantedBy"],
+        Value::Null,
+        "the integrator sees the customer's admin"
+    );
+    assert_eq!(
+        held.ok()["_entities"][0]["organization"],
+        Value::Null,
+        "the integrator sees the customer's organization"
+    );
+    let stranger = connect.server.token("stranger@elsewhere.test");
+    let revoke = "mutation($id: ID!) { revokeAuthorization(input: { id: $id }) { authorization { revokedAt } } }";
+    connect
+        .server
+        .gql(
+            Some(&stranger),
+            revoke,
+            json!({ "id": authorization["id"] }),
+        )
+        .expect_code("NOT_FOUND");
+    connect.org_name(&access, &connect.customer).ok();
+
+    // The customer revokes: the very next request with the token is refused.
+    let revoked = connect
+        .server
+        .gql(Some(&admin), revoke, json!({ "id": authorization["id"] }));
+    assert!(
+        revoked.ok()["revokeAuthorization"]["authorization"]["revokedAt"].is_string(),
+        "{}",
+        revoked.body
+    );
     let reply = connect.org_name(&access, &connect.customer);
     assert_eq!(reply.status, 401, "{}", reply.body);
     assert_eq!(reply.code(), Some("UNAUTHENTICATED"));
@@ -459,6 +506,31 @@ fn revocation_bites_on_the_very_next_request(backend: Backend) {
         (status, refused["error"].as_str()),
         (400, Some("invalid_grant"))
     );
+
+    // Consenting again revives it with new tokens; the application itself can end it at
+    // /oauth/revoke with sub = the organization (SPEC §5).
+    let code = connect.approve("organization:read", false);
+    let (_, tokens) = connect.exchange(&code);
+    let access = tokens["access_token"].as_str().expect("token").to_owned();
+    connect.org_name(&access, &connect.customer).ok();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let secret = connect.client_secret.clone().expect("secret");
+    let status = agent
+        .post(&format!("{}/oauth/revoke", connect.server.base))
+        .send_form([
+            ("sub", connect.customer.as_str()),
+            ("client_id", connect.client_id.as_str()),
+            ("client_secret", secret.as_str()),
+        ])
+        .expect("revoke")
+        .status()
+        .as_u16();
+    assert_eq!(status, 200);
+    let reply = connect.org_name(&access, &connect.customer);
+    assert_eq!(reply.status, 401, "{}", reply.body);
 }
 
 #[test]

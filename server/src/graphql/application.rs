@@ -99,6 +99,14 @@ impl ApplicationNode {
         scope_names(self.0.allowed_scopes)
     }
 
+    /// The customer organizations that authorized it, one authorization each, newest first.
+    async fn authorizations(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::authorization::AuthorizationNode>> {
+        super::authorization::authorizations_of_application(ctx, self.0.id).await
+    }
+
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -146,7 +154,7 @@ async fn access(
 }
 
 /// The application if the caller may read it and its organization is live.
-async fn readable(
+pub async fn readable(
     ctx: &Context<'_>,
     id: ApplicationId,
 ) -> async_graphql::Result<Option<ApplicationNode>> {

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod application;
+pub mod authorization;
 pub mod batch_loader;
 pub mod batches;
 pub mod context;

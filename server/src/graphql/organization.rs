@@ -245,6 +245,15 @@ impl OrganizationNode {
         super::application::applications_of(ctx, &self.0).await
     }
 
+    /// The applications authorized here (Organization Connect), newest first; needs
+    /// `authorizations:manage`.
+    async fn authorizations(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::authorization::AuthorizationNode>> {
+        super::authorization::authorizations_of_organization(ctx, &self.0).await
+    }
+
     /// The integrations held here, by display name (readable with `organization:read`;
     /// configurations never hold secrets). Only customer organizations hold integrations.
     #[graphql(complexity = "super::integration::list_complexity(child_complexity)")]

@@ -185,6 +185,16 @@ impl OrganizationQueries {
     /// Federation: `ContractAccount` entities by id, through the same loader. Visible as
     /// through `contractAccount(id:)`: to the user who manages the account; any other id
     /// resolves to null, exactly like an id that doesn't exist.
+    /// Federation entity: an authorization the caller may see (`null` otherwise).
+    #[graphql(entity)]
+    async fn find_authorization_by_id(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<super::authorization::AuthorizationNode>> {
+        super::authorization::find_authorization(ctx, &id).await
+    }
+
     #[graphql(entity)]
     async fn find_contract_account_by_id(
         &self,

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod applications;
 pub mod audit;
+pub mod authorizations;
 pub mod connect;
 pub mod contract_accounts;
 mod error;

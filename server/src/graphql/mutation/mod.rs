@@ -17,4 +17,5 @@ pub struct MutationRoot(
     applications::ApplicationMutations,
     integrations::IntegrationMutations,
     access::AccessMutations,
+    crate::graphql::authorization::AuthorizationMutations,
 );
