@@ -106,10 +106,10 @@ impl AuthorizationNode {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<Organization>> {
-        Ok(loaders(ctx)?
+        loaders(ctx)?
             .organizations
             .load_one(self.0.organization_id)
-            .await?)
+            .await
     }
 }
 
