@@ -53,7 +53,7 @@ impl Connect {
             "mutation($input: CreateApplicationInput!) { createApplication(input: $input) { clientSecret application { clientId } } }",
             json!({ "input": {
                 "organizationId": integrator_org, "name": "Calendar Sync", "environment": "DEVELOPMENT",
-                "redirectUris": [REDIRECT], "allowedScopes": ["organization:read", "members:read", "settings:read"],
+                "redirectUris": [REDIRECT], "allowedScopes": ["organization:read", "members:read", "settings:read", "settings:manage", "audit:read"],
                 "public": public,
             }}),
         );
@@ -320,6 +320,40 @@ fn a_confidential_client_is_authorized_and_its_token_stays_in_its_organization(b
         .server
         .gql(Some(access), "{ viewer { email } }", json!({}))
         .expect_code("FORBIDDEN");
+
+    // Within its scopes it writes, and the audit log names the application as the actor.
+    let code = connect.approve("organization:read settings:manage audit:read", false);
+    let (status, tokens) = connect.exchange(&code);
+    assert_eq!(status, 200, "{tokens}");
+    let writer = tokens["access_token"].as_str().expect("access token");
+    let set = connect.server.gql(
+        Some(writer),
+        "mutation($input: SetSettingInput!) { setSetting(input: $input) { setting { key } } }",
+        json!({ "input": { "organizationId": connect.customer, "key": "branding",
+                           "value": { "displayName": "Customer" } } }),
+    );
+    assert_eq!(
+        set.ok()["setSetting"]["setting"]["key"],
+        "branding",
+        "{}",
+        set.body
+    );
+    let sub = connect.server.gql(
+        Some(writer),
+        "mutation($input: SetSettingInput!) { setSetting(input: $input) { setting { key } } }",
+        json!({ "input": { "organizationId": connect.branch, "key": "branding",
+                           "value": { "displayName": "Branch" } } }),
+    );
+    assert_eq!(sub.code(), Some("NOT_FOUND"), "{}", sub.body);
+    let log = connect.server.gql(
+        Some(&connect.server.token(ADMIN)),
+        "query($id: ID!) { organization(id: $id) { auditLog(first: 1) { edges { node { action actor { email } actorApplicationName } } } } }",
+        json!({ "id": connect.customer }),
+    );
+    let newest = &log.ok()["organization"]["auditLog"]["edges"][0]["node"];
+    assert_eq!(newest["action"], "setSetting", "{}", log.body);
+    assert_eq!(newest["actor"], Value::Null);
+    assert_eq!(newest["actorApplicationName"], "Calendar Sync");
 
     // A second consent with sub-organizations widens the same authorization.
     let code = connect.approve("organization:read", true);
@@ -612,6 +646,73 @@ fn refusals_speak_oauth() {
     );
     let unsupported = connect.token_request(&[("grant_type", "password")], Some(&secret));
     assert_eq!(unsupported.1["error"], "unsupported_grant_type");
+
+    // An administrator grants only what they hold: one with `authorizations:manage` but
+    // not `members:read` can't hand `members:read` to the application.
+    let admin = connect.server.token(ADMIN);
+    let role = connect.server.gql(
+        Some(&admin),
+        "mutation($o: ID!) { createRole(input: { organizationId: $o, name: \"Connector\", permissions: [\"organization:read\", \"authorizations:manage\"] }) { role { id } } }",
+        json!({ "o": connect.customer }),
+    );
+    let role_id = role.ok()["createRole"]["role"]["id"].clone();
+    connect.server.gql(
+        Some(&admin),
+        "mutation($o: ID!, $r: String!) { grantRole(input: { organizationId: $o, email: \"connector@customer.test\", role: $r }) { grant { id } } }",
+        json!({ "o": connect.customer, "r": role_id }),
+    ).ok();
+    let mut connector = Browser::new(&connect.server.base);
+    let form = connector.get("/auth/login?return_to=/graphql");
+    let form_token = form.field("form_token").expect("the form's token");
+    connector.post_form(
+        "/auth/login",
+        &[
+            ("email", "connector@customer.test"),
+            ("return_to", "/graphql"),
+            ("form_token", &form_token),
+        ],
+    );
+    std::mem::swap(&mut connect.browser, &mut connector);
+    let customer = connect.customer.clone();
+    let (page, beyond) = connect.consent(
+        &[
+            ("scope", "organization:read members:read"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ],
+        &[
+            ("decision", "approve"),
+            ("organization_id", customer.as_str()),
+        ],
+    );
+    assert!(
+        page.body.contains(&customer),
+        "the organization is not offered: {}",
+        page.body
+    );
+    assert_eq!(
+        redirect_params(&beyond)["error"],
+        "invalid_scope",
+        "{:?}",
+        beyond.location
+    );
+    let (_, within) = connect.consent(
+        &[
+            ("scope", "organization:read"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ],
+        &[
+            ("decision", "approve"),
+            ("organization_id", customer.as_str()),
+        ],
+    );
+    assert!(
+        redirect_params(&within).contains_key("code"),
+        "{:?}",
+        within.location
+    );
+    std::mem::swap(&mut connect.browser, &mut connector);
 
     // The metadata names what a client needs.
     let (status, _, body) = connect

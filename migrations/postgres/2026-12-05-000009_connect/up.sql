@@ -66,3 +66,10 @@ CREATE TABLE oauth_signing_keys (
     pkcs8       TEXT NOT NULL,
     created_at  TIMESTAMP NOT NULL
 );
+
+-- An audit event's actor is a person or an application acting through its authorization:
+-- exactly one of the two ids.
+ALTER TABLE audit_events ALTER COLUMN actor_user_id DROP NOT NULL;
+ALTER TABLE audit_events ADD COLUMN actor_application_id TEXT;
+ALTER TABLE audit_events ADD CONSTRAINT audit_events_one_actor
+    CHECK ((actor_user_id IS NULL) <> (actor_application_id IS NULL));

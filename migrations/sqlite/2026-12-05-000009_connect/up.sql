@@ -66,3 +66,28 @@ CREATE TABLE oauth_signing_keys (
     pkcs8       TEXT NOT NULL,
     created_at  TIMESTAMP NOT NULL
 );
+
+-- An audit event's actor is a person or an application acting through its authorization:
+-- exactly one of the two ids. (SQLite can't drop a NOT NULL: the table is rebuilt.)
+CREATE TABLE audit_events_with_applications (
+    id                    TEXT PRIMARY KEY,
+    network_id            TEXT,
+    organization_id       TEXT,
+    actor_user_id         TEXT,
+    actor_application_id  TEXT,
+    action                TEXT NOT NULL,
+    target_id             TEXT,
+    before_state          TEXT,
+    after_state           TEXT,
+    occurred_at           TIMESTAMP NOT NULL,
+    CHECK ((actor_user_id IS NULL) <> (actor_application_id IS NULL))
+);
+INSERT INTO audit_events_with_applications
+    (id, network_id, organization_id, actor_user_id, action, target_id, before_state,
+     after_state, occurred_at)
+    SELECT id, network_id, organization_id, actor_user_id, action, target_id, before_state,
+           after_state, occurred_at
+    FROM audit_events;
+DROP TABLE audit_events;
+ALTER TABLE audit_events_with_applications RENAME TO audit_events;
+CREATE INDEX audit_events_organization ON audit_events (network_id, organization_id, occurred_at, id);

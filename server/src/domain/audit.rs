@@ -13,7 +13,7 @@ pub struct AuditEvent {
     /// `None` for global objects (contract accounts).
     pub network_id: Option<NetworkId>,
     pub organization_id: Option<OrganizationId>,
-    pub actor: UserId,
+    pub actor: Actor,
     /// The mutation's name, e.g. `moveOrganization`.
     pub action: String,
     /// The id of the object changed, when it is not the organization itself.
@@ -21,6 +21,22 @@ pub struct AuditEvent {
     pub before: Option<Value>,
     pub after: Option<Value>,
     pub occurred_at: DateTime<Utc>,
+}
+
+/// Who did it: a person, or an application acting through its authorization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    User(UserId),
+    Application(ApplicationId),
+}
+
+impl Actor {
+    fn reference(self) -> Reference {
+        match self {
+            Self::User(user) => Reference::User(user),
+            Self::Application(app) => Reference::Application(app),
+        }
+    }
 }
 
 /// What a hidden reference in an audit state is replaced with.
@@ -61,7 +77,7 @@ fn described_by(key: &str) -> &'static [&'static str] {
 impl AuditEvent {
     /// Every object the event's states refer to (the actor included).
     pub fn references(&self) -> Vec<Reference> {
-        let mut found = vec![Reference::User(self.actor)];
+        let mut found = vec![self.actor.reference()];
         for state in [&self.before, &self.after].into_iter().flatten() {
             if let Value::Object(fields) = state {
                 found.extend(
@@ -82,7 +98,7 @@ impl AuditEvent {
         for state in [&mut self.before, &mut self.after].into_iter().flatten() {
             redact_state(&action, state, &visible);
         }
-        let actor_visible = visible(&Reference::User(self.actor));
+        let actor_visible = visible(&self.actor.reference());
         AuditEntry {
             event: self,
             actor_visible,
@@ -132,7 +148,7 @@ mod tests {
             id: AuditEventId::new_random(),
             network_id: None,
             organization_id: None,
-            actor: UserId::new_random(),
+            actor: Actor::User(UserId::new_random()),
             action: action.to_owned(),
             target_id: None,
             before: None,
@@ -158,7 +174,7 @@ mod tests {
         let actor = added.actor;
         assert_eq!(added.references().len(), 5);
         let seen = added.redacted(|r| matches!(r, Reference::Organization(o) if *o == own));
-        assert!(!seen.actor_visible, "{actor}");
+        assert!(!seen.actor_visible, "{actor:?}");
         assert_eq!(
             seen.event.after,
             Some(

@@ -5,7 +5,7 @@ use async_graphql::{ComplexObject, Context, Enum, Json, Object, SimpleObject, ID
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::domain::audit::AuditEntry;
+use crate::domain::audit::{Actor, AuditEntry};
 use crate::domain::ids::{AuditEventId, MemberId, OrganizationId};
 use crate::domain::members::{CustomRole, Grant, Member, MemberStatus, OnboardingSource};
 use crate::domain::organization::Organization;
@@ -381,16 +381,46 @@ impl AuditEventNode {
         &self.0.event.action
     }
 
-    /// Who did it; `null` when the reader may not see that user.
+    /// The person who did it; `null` when the reader may not see that user, or when an
+    /// application did it (see `actorApplicationName`).
     async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserNode>> {
+        let Actor::User(user) = self.0.event.actor else {
+            return Ok(None);
+        };
         if !self.0.actor_visible {
             return Ok(None);
         }
+        Ok(loaders(ctx)?.users.load_one(user).await?.map(UserNode))
+    }
+
+    /// The application that did it through its Organization Connect authorization, for
+    /// readers of the application (its integrator).
+    async fn actor_application(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::application::ApplicationNode>> {
+        match self.0.event.actor {
+            Actor::Application(app) if self.0.actor_visible => {
+                super::application::readable(ctx, app).await
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The name of the application that did it, for every reader of the event: the
+    /// organization authorized that application, so its name is no secret here.
+    async fn actor_application_name(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<String>> {
+        let Actor::Application(app) = self.0.event.actor else {
+            return Ok(None);
+        };
         Ok(loaders(ctx)?
-            .users
-            .load_one(self.0.event.actor)
+            .applications
+            .load_one(app)
             .await?
-            .map(UserNode))
+            .map(|app| app.name))
     }
 
     /// The id of the object changed when it isn't the organization itself.

@@ -6,14 +6,14 @@ use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
 use crate::auth::Principal;
-use crate::domain::audit::{AuditEntry, AuditEvent, Reference};
+use crate::domain::audit::{Actor, AuditEntry, AuditEvent, Reference};
 use crate::domain::ids::{AuditEventId, NetworkId, OrganizationId};
 use crate::domain::organization::Organization;
 use crate::domain::permissions::{effective_permissions_on_application, Permission, PlacedGrant};
 use crate::domain::visibility::sees_organization;
 use crate::store::{applications, audit, contract_accounts, organizations, DbConnection};
 
-use super::access::{person, placed_grants, visible_users};
+use super::access::{placed_grants, visible_users};
 use super::error::ApiResult;
 
 /// What one mutation did, to be appended to the audit log.
@@ -91,7 +91,10 @@ fn record_in(
             id: AuditEventId::new_random(),
             network_id: place.map(|(n, _)| n),
             organization_id: place.map(|(_, o)| o),
-            actor: person(principal)?.id,
+            actor: match principal {
+                Principal::User(user) => Actor::User(user.id),
+                Principal::Application(caller) => Actor::Application(caller.application_id),
+            },
             action: change.action.to_owned(),
             target_id: change.target_id,
             before: change.before,

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::models::{naive, parse_id, utc};
 use super::schema::audit_events;
 use super::DbConnection;
-use crate::domain::audit::AuditEvent;
+use crate::domain::audit::{Actor, AuditEvent};
 use crate::domain::ids::{AuditEventId, NetworkId, OrganizationId};
 
 pub fn append(conn: &mut DbConnection, event: &AuditEvent) -> QueryResult<()> {
@@ -15,7 +15,14 @@ pub fn append(conn: &mut DbConnection, event: &AuditEvent) -> QueryResult<()> {
             audit_events::id.eq(event.id.to_string()),
             audit_events::network_id.eq(event.network_id.map(|n| n.to_string())),
             audit_events::organization_id.eq(event.organization_id.map(|o| o.to_string())),
-            audit_events::actor_user_id.eq(event.actor.to_string()),
+            audit_events::actor_user_id.eq(match event.actor {
+                Actor::User(user) => Some(user.to_string()),
+                Actor::Application(_) => None,
+            }),
+            audit_events::actor_application_id.eq(match event.actor {
+                Actor::Application(app) => Some(app.to_string()),
+                Actor::User(_) => None,
+            }),
             audit_events::action.eq(&event.action),
             audit_events::target_id.eq(&event.target_id),
             audit_events::before_state.eq(event.before.as_ref().map(ToString::to_string)),
@@ -30,7 +37,8 @@ type EventRow = (
     String,
     Option<String>,
     Option<String>,
-    String,
+    Option<String>,
+    Option<String>,
     String,
     Option<String>,
     Option<String>,
@@ -39,7 +47,27 @@ type EventRow = (
 );
 
 fn event(row: EventRow) -> QueryResult<AuditEvent> {
-    let (id, network, organization, actor, action, target_id, before, after, occurred_at) = row;
+    let (
+        id,
+        network,
+        organization,
+        user,
+        application,
+        action,
+        target_id,
+        before,
+        after,
+        occurred_at,
+    ) = row;
+    let actor = match (user, application) {
+        (Some(user), None) => Actor::User(parse_id(&user)?),
+        (None, Some(app)) => Actor::Application(parse_id(&app)?),
+        _ => {
+            return Err(diesel::result::Error::DeserializationError(
+                "an audit event names no single actor".into(),
+            ))
+        }
+    };
     let json = |raw: Option<String>| -> QueryResult<Option<serde_json::Value>> {
         raw.map(|r| {
             serde_json::from_str(&r)
@@ -51,7 +79,7 @@ fn event(row: EventRow) -> QueryResult<AuditEvent> {
         id: parse_id(&id)?,
         network_id: network.as_deref().map(parse_id).transpose()?,
         organization_id: organization.as_deref().map(parse_id).transpose()?,
-        actor: parse_id(&actor)?,
+        actor,
         action,
         target_id,
         before: json(before)?,
@@ -89,6 +117,7 @@ pub fn page_for_organization(
             audit_events::network_id,
             audit_events::organization_id,
             audit_events::actor_user_id,
+            audit_events::actor_application_id,
             audit_events::action,
             audit_events::target_id,
             audit_events::before_state,
