@@ -738,22 +738,58 @@ fn refusals_speak_oauth() {
         "the private key is published: {jwks}"
     );
 
-    // Introspection: the client's own live token.
+    // Introspection: the client's own live tokens, access and refresh; a spent refresh
+    // token is inactive.
     let code = connect.approve("organization:read", false);
     let (_, tokens) = connect.exchange(&code);
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
         .into();
-    let mut response = agent
-        .post(&format!("{}/oauth/introspect", connect.server.base))
-        .send_form([
-            ("token", tokens["access_token"].as_str().expect("token")),
-            ("client_id", connect.client_id.as_str()),
-            ("client_secret", secret.as_str()),
-        ])
-        .expect("introspect");
-    let active: Value = response.body_mut().read_json().expect("JSON");
+    let introspect = |token: &str| -> Value {
+        agent
+            .post(&format!("{}/oauth/introspect", connect.server.base))
+            .send_form([
+                ("token", token),
+                ("client_id", connect.client_id.as_str()),
+                ("client_secret", secret.as_str()),
+            ])
+            .expect("introspect")
+            .body_mut()
+            .read_json()
+            .expect("JSON")
+    };
+    let active = introspect(tokens["access_token"].as_str().expect("token"));
     assert_eq!(active["active"], true, "{active}");
     assert_eq!(active["org"], connect.customer);
+    let refresh = tokens["refresh_token"].as_str().expect("refresh");
+    let active = introspect(refresh);
+    assert_eq!(active["active"], true, "{active}");
+    assert_eq!(active["token_type"], "refresh_token");
+    assert_eq!(active["scope"], "organization:read");
+    let (status, _) = connect.refresh(refresh);
+    assert_eq!(status, 200);
+    assert_eq!(introspect(refresh)["active"], false);
+    assert_eq!(introspect("not-a-token")["active"], false);
+}
+
+/// A public client authenticates with its client id alone; it may not revoke a whole
+/// authorization by organization.
+#[test]
+fn a_public_client_may_not_revoke_by_organization() {
+    let connect = Connect::start(Backend::Sqlite, true);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut response = agent
+        .post(&format!("{}/oauth/revoke", connect.server.base))
+        .send_form([
+            ("sub", connect.customer.as_str()),
+            ("client_id", connect.client_id.as_str()),
+        ])
+        .expect("revoke");
+    assert_eq!(response.status().as_u16(), 400);
+    let body: Value = response.body_mut().read_json().expect("JSON");
+    assert_eq!(body["error"], "unauthorized_client", "{body}");
 }

@@ -105,6 +105,9 @@ pub enum TokenError {
     Refused(ConnectRefusal),
     #[error("unsupported_grant_type")]
     UnsupportedGrantType,
+    /// Authenticated, but this client may not do that (a public client revoking by `sub`).
+    #[error("unauthorized_client: {0}")]
+    UnauthorizedClient(&'static str),
     #[error(transparent)]
     Api(#[from] ApiError),
 }
@@ -125,6 +128,20 @@ impl From<diesel::result::Error> for TokenError {
     fn from(error: diesel::result::Error) -> Self {
         Self::Api(error.into())
     }
+}
+
+/// An active token, as introspection describes it.
+#[derive(Debug, Clone)]
+pub enum Introspection {
+    Access(AccessClaims),
+    Refresh {
+        client_id: String,
+        authorization_id: AuthorizationId,
+        organization_id: OrganizationId,
+        scope: String,
+        expires_at: DateTime<Utc>,
+        issued_at: DateTime<Utc>,
+    },
 }
 
 /// A successful token response (RFC 6749 §5.1).
@@ -458,7 +475,9 @@ impl Services {
             .write(move |conn| {
                 let app = authenticate_client(conn, &client)?;
                 if app.public {
-                    return Err(TokenError::InvalidClient);
+                    return Err(TokenError::UnauthorizedClient(
+                        "only a confidential client may revoke by organization (sub)",
+                    ));
                 }
                 let Ok(organization) = organization.parse::<OrganizationId>() else {
                     return Ok(());
@@ -473,26 +492,46 @@ impl Services {
             .await
     }
 
-    /// RFC 7662: whether one of the client's own tokens is active, and its claims.
+    /// RFC 7662: whether one of the client's own tokens (access or refresh) is active, and
+    /// what it is.
     pub async fn introspect(
         &self,
         keys: Arc<ConnectKeys>,
         client: ClientCredentials,
         token: String,
-    ) -> Result<Option<AccessClaims>, TokenError> {
+        now: DateTime<Utc>,
+    ) -> Result<Option<Introspection>, TokenError> {
         self.store
             .read(move |conn| {
                 let app = authenticate_client(conn, &client)?;
-                let Ok(claims) = keys.verify(&token) else {
+                if let Ok(claims) = keys.verify(&token) {
+                    let live = claims.client_id == app.client_id
+                        && match claims.sid.parse::<TokenFamilyId>() {
+                            Ok(family) => store::live_family(conn, family)?.is_some(),
+                            Err(_) => false,
+                        };
+                    return Ok(live.then_some(Introspection::Access(claims)));
+                }
+                let Some(found) = store::live_refresh_token(conn, &secret_hash(&token), now)?
+                else {
                     return Ok(None);
                 };
-                if claims.client_id != app.client_id {
+                let Some(live) = store::live_family(conn, found.family)? else {
+                    return Ok(None);
+                };
+                if live.authorization.application_id != app.id {
                     return Ok(None);
                 }
-                let Ok(family) = claims.sid.parse::<TokenFamilyId>() else {
-                    return Ok(None);
-                };
-                Ok(store::live_family(conn, family)?.map(|_| claims))
+                Ok(Some(Introspection::Refresh {
+                    client_id: app.client_id,
+                    authorization_id: live.authorization.id,
+                    organization_id: live.authorization.organization_id,
+                    scope: format_permission_list(
+                        live.scopes.intersection(live.authorization.scopes),
+                    ),
+                    expires_at: found.expires_at,
+                    issued_at: found.created_at,
+                }))
             })
             .await
     }

@@ -454,6 +454,40 @@ pub fn spend_refresh_token(
     })
 }
 
+/// An unspent, unexpired refresh token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveRefreshToken {
+    pub family: TokenFamilyId,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub fn live_refresh_token(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<LiveRefreshToken>> {
+    let row: Option<(String, NaiveDateTime, NaiveDateTime)> = oauth_refresh_tokens::table
+        .find(token_hash)
+        .filter(oauth_refresh_tokens::spent_at.is_null())
+        .filter(oauth_refresh_tokens::expires_at.ge(naive(now)))
+        .select((
+            oauth_refresh_tokens::family_id,
+            oauth_refresh_tokens::created_at,
+            oauth_refresh_tokens::expires_at,
+        ))
+        .first(conn)
+        .optional()?;
+    row.map(|(family, created, expires)| {
+        Ok(LiveRefreshToken {
+            family: parse_id(&family)?,
+            created_at: utc(created),
+            expires_at: utc(expires),
+        })
+    })
+    .transpose()
+}
+
 /// The family of a refresh token, spent or not (for revocation by token).
 pub fn family_of_refresh_token(
     conn: &mut DbConnection,

@@ -21,6 +21,11 @@ pub fn token_error(error: TokenError, used_basic: bool) -> HttpResponse {
             refusal.code(),
             refusal.description().to_owned(),
         ),
+        TokenError::UnauthorizedClient(why) => (
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            (*why).to_owned(),
+        ),
         TokenError::UnsupportedGrantType => (
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",

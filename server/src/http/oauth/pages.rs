@@ -61,7 +61,8 @@ pub fn consent(
             .collect();
         format!(
             "<label for=\"organization\">Organization</label>\n\
-             <select id=\"organization\" name=\"organization_id\" required autofocus>\n{options}</select>\n\
+             <select id=\"organization\" name=\"organization_id\" required autofocus>\n\
+             <option value=\"\" selected disabled>Choose an organization…</option>\n{options}</select>\n\
              <label class=\"orgraph-check\"><input type=\"checkbox\" name=\"include_sub_organizations\" value=\"true\"> \
              Include its sub-organizations</label>\n"
         )

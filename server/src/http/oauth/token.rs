@@ -9,7 +9,7 @@ use base64::Engine;
 use chrono::Utc;
 use serde_json::json;
 
-use crate::service::connect::{ClientCredentials, TokenError};
+use crate::service::connect::{ClientCredentials, Introspection, TokenError};
 
 use super::errors::{invalid_request, token_error};
 use super::{cors, AppState};
@@ -196,33 +196,53 @@ pub async fn introspect(
     let Some(token) = form.params.get("token").cloned() else {
         return invalid_request("token is required");
     };
-    match state
+    let answer = state
         .services
-        .introspect(state.connect.clone(), form.client.clone(), token)
-        .await
-    {
-        Ok(Some(claims)) => cors(
-            HttpResponse::Ok()
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .json(json!({
-                    "active": true,
-                    "token_type": "Bearer",
-                    "scope": claims.scope,
-                    "client_id": claims.client_id,
-                    "sub": claims.sub,
-                    "org": claims.org,
-                    "iss": claims.iss,
-                    "aud": claims.aud,
-                    "exp": claims.exp,
-                    "iat": claims.iat,
-                    "jti": claims.jti,
-                })),
-        ),
-        Ok(None) => cors(
-            HttpResponse::Ok()
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .json(json!({ "active": false })),
-        ),
-        Err(error) => token_error(error, form.used_basic),
-    }
+        .introspect(
+            state.connect.clone(),
+            form.client.clone(),
+            token,
+            Utc::now(),
+        )
+        .await;
+    let body = match answer {
+        Ok(Some(Introspection::Access(claims))) => json!({
+            "active": true,
+            "token_type": "Bearer",
+            "scope": claims.scope,
+            "client_id": claims.client_id,
+            "sub": claims.sub,
+            "org": claims.org,
+            "iss": claims.iss,
+            "aud": claims.aud,
+            "exp": claims.exp,
+            "iat": claims.iat,
+            "jti": claims.jti,
+        }),
+        Ok(Some(Introspection::Refresh {
+            client_id,
+            authorization_id,
+            organization_id,
+            scope,
+            expires_at,
+            issued_at,
+        })) => json!({
+            "active": true,
+            "token_type": "refresh_token",
+            "scope": scope,
+            "client_id": client_id,
+            "sub": authorization_id.to_string(),
+            "org": organization_id.to_string(),
+            "iss": state.connect.issuer(),
+            "exp": expires_at.timestamp(),
+            "iat": issued_at.timestamp(),
+        }),
+        Ok(None) => json!({ "active": false }),
+        Err(error) => return token_error(error, form.used_basic),
+    };
+    cors(
+        HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(body),
+    )
 }
