@@ -493,6 +493,7 @@ fn visibility_and_can_match_an_independent_model(backend: Backend) {
     // The model: parent of each organization, and each user's (organization, role) grants.
     let mut parent: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut held: BTreeMap<&str, Vec<(String, &str)>> = BTreeMap::new();
+    let mut networks: Vec<Vec<String>> = Vec::new();
     for n in 0..3 {
         let owner_email = format!("owner{n}@x.example");
         let owner = server.token(&owner_email);
@@ -520,6 +521,7 @@ fn visibility_and_can_match_an_independent_model(backend: Backend) {
             reply.ok();
             held.entry(user).or_default().push((org, role));
         }
+        networks.push(in_network);
     }
     let permissions = ROLES[0].1;
     let expected = |user: &str, org: &str| -> BTreeSet<&str> {
@@ -546,74 +548,170 @@ fn visibility_and_can_match_an_independent_model(backend: Backend) {
     let mut checked = 0;
     for user in users {
         let token = server.token(user);
-        // All checks of one user in one request, by alias.
-        let mut query = String::from("{");
-        for (o, org) in orgs.iter().enumerate() {
-            query.push_str(&format!(
-                " v{o}: organizations(first: 1, filter: {{ rootId: \"{org}\" }}) {{ totalCount }}"
-            ));
-            for (p, permission) in permissions.iter().enumerate() {
-                query.push_str(&format!(
-                    " c{o}_{p}: can(organizationId: \"{org}\", permission: \"{permission}\")"
-                ));
-            }
-        }
-        query.push_str(" }");
-        let reply = server.gql(Some(&token), &query, json!({}));
-        // The same checks again as one `checkPermissions` list, answered in order.
-        let checks: Vec<Value> = orgs
-            .iter()
-            .flat_map(|org| {
-                permissions
-                    .iter()
-                    .map(move |p| json!({ "organizationId": org, "permission": p }))
-            })
-            .collect();
-        let bulk = server.gql(
-            Some(&token),
-            "query($checks: [PermissionCheckInput!]!) { checkPermissions(checks: $checks) { organizationId permission allowed } }",
-            json!({ "checks": checks }),
-        );
-        let answers = bulk.ok()["checkPermissions"].as_array().unwrap().clone();
-        assert_eq!(answers.len(), checks.len());
-        for (o, org) in orgs.iter().enumerate() {
-            let want = expected(user, org);
-            for (p, permission) in permissions.iter().enumerate() {
-                let got = reply.data()[format!("c{o}_{p}")].as_bool();
-                assert_eq!(
-                    got,
-                    Some(want.contains(permission)),
-                    "{user} {permission} on {org}"
-                );
-                let answer = &answers[o * permissions.len() + p];
-                assert_eq!(answer["organizationId"], org.as_str());
-                assert_eq!(answer["permission"], *permission);
-                assert_eq!(
-                    answer["allowed"].as_bool(),
-                    Some(want.contains(permission)),
-                    "checkPermissions: {user} {permission} on {org}"
-                );
-                checked += 1;
-            }
-            let single = server.organization(&token, org);
-            if want.contains("organization:read") {
-                single.ok();
-            } else {
-                assert_eq!(
-                    single.code(),
-                    Some("NOT_FOUND"),
-                    "{user} must not see {org}"
-                );
-                assert_eq!(single.message(), "not found");
-                assert!(
-                    reply.data()[format!("v{o}")].is_null(),
-                    "{user} filtered by a hidden root"
-                );
-            }
-        }
+        checked += assert_answers_match(&server, &token, user, &orgs, permissions, &|org| {
+            expected(user, org)
+        });
     }
     assert_eq!(checked, users.len() * orgs.len() * permissions.len());
-    let _: Value = json!(checked);
+
+    // Applications (Organization Connect): in each network the owner authorizes the
+    // application on one organization, with some scopes, with or without its subtree. Its
+    // token holds exactly those scopes there (and below if consented), nothing elsewhere.
+    let app = server.create_application("integrator@x.example", permissions);
+    let is_within = |org: &str, at: &str, subtree: bool| {
+        let mut node = Some(org.to_owned());
+        while let Some(current) = node {
+            if current == at {
+                return true;
+            }
+            if !subtree {
+                return false;
+            }
+            node = parent.get(&current).cloned().flatten();
+        }
+        false
+    };
+    let mut authorized = Vec::new();
+    for (n, in_network) in networks.iter().enumerate() {
+        let owner = server.token(&format!("owner{n}@x.example"));
+        // Network 0: its root alone (it has children the token must not reach); network 1:
+        // a subtree; network 2: drawn.
+        let at = match n {
+            0 => in_network[0].clone(),
+            _ => in_network[rng.next(in_network.len())].clone(),
+        };
+        let mut scopes: Vec<&str> = permissions
+            .iter()
+            .copied()
+            .filter(|_| rng.next(2) == 0)
+            .collect();
+        if !scopes.contains(&"organization:read") {
+            scopes.push("organization:read");
+        }
+        let subtree = match n {
+            0 => false,
+            1 => true,
+            _ => rng.next(2) == 0,
+        };
+        let tokens = server.authorize(&owner, &app, &at, &scopes, subtree);
+        let token = tokens["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no token: {tokens}"))
+            .to_owned();
+        let label = format!("application on {at} (subtree: {subtree})");
+        let want = |org: &str| -> BTreeSet<&str> {
+            if is_within(org, &at, subtree) {
+                scopes.iter().copied().collect()
+            } else {
+                BTreeSet::new()
+            }
+        };
+        assert_answers_match(&server, &token, &label, &orgs, permissions, &want);
+        authorized.push((owner, token, at));
+    }
+
+    // Revoked, an application's token reads nothing at all.
+    for (owner, token, at) in authorized {
+        let listed = server.gql(
+            Some(&owner),
+            "query($id: ID!) { organization(id: $id) { authorizations { id } } }",
+            json!({ "id": at }),
+        );
+        let authorization = listed.ok()["organization"]["authorizations"][0]["id"].clone();
+        server
+            .gql(
+                Some(&owner),
+                "mutation($id: ID!) { revokeAuthorization(input: { id: $id }) { authorization { id } } }",
+                json!({ "id": authorization }),
+            )
+            .ok();
+        let reply = server.organization(&token, &at);
+        assert_eq!(
+            reply.status, 401,
+            "a revoked token still reads: {}",
+            reply.body
+        );
+    }
+}
+
+/// Asks, as `token`, `can` and `checkPermissions` for every permission on every organization,
+/// and `organization` for each, and compares with `expected` (the model's permissions of
+/// the caller there). Returns the number of checks.
+fn assert_answers_match(
+    server: &TestServer,
+    token: &str,
+    caller: &str,
+    orgs: &[String],
+    permissions: &[&str],
+    expected: &dyn Fn(&str) -> BTreeSet<&'static str>,
+) -> usize {
+    let mut checked = 0;
+    // All checks in one request, by alias.
+    let mut query = String::from("{");
+    for (o, org) in orgs.iter().enumerate() {
+        query.push_str(&format!(
+            " v{o}: organizations(first: 1, filter: {{ rootId: \"{org}\" }}) {{ totalCount }}"
+        ));
+        for (p, permission) in permissions.iter().enumerate() {
+            query.push_str(&format!(
+                " c{o}_{p}: can(organizationId: \"{org}\", permission: \"{permission}\")"
+            ));
+        }
+    }
+    query.push_str(" }");
+    let reply = server.gql(Some(token), &query, json!({}));
+    // The same checks again as one `checkPermissions` list, answered in order.
+    let checks: Vec<Value> = orgs
+        .iter()
+        .flat_map(|org| {
+            permissions
+                .iter()
+                .map(move |p| json!({ "organizationId": org, "permission": p }))
+        })
+        .collect();
+    let bulk = server.gql(
+        Some(token),
+        "query($checks: [PermissionCheckInput!]!) { checkPermissions(checks: $checks) { organizationId permission allowed } }",
+        json!({ "checks": checks }),
+    );
+    let answers = bulk.ok()["checkPermissions"].as_array().unwrap().clone();
+    assert_eq!(answers.len(), checks.len());
+    for (o, org) in orgs.iter().enumerate() {
+        let want = expected(org);
+        for (p, permission) in permissions.iter().enumerate() {
+            let got = reply.data()[format!("c{o}_{p}")].as_bool();
+            assert_eq!(
+                got,
+                Some(want.contains(permission)),
+                "{caller} {permission} on {org}"
+            );
+            let answer = &answers[o * permissions.len() + p];
+            assert_eq!(answer["organizationId"], org.as_str());
+            assert_eq!(answer["permission"], *permission);
+            assert_eq!(
+                answer["allowed"].as_bool(),
+                Some(want.contains(permission)),
+                "checkPermissions: {caller} {permission} on {org}"
+            );
+            checked += 1;
+        }
+        let single = server.organization(token, org);
+        if want.contains("organization:read") {
+            single.ok();
+        } else {
+            assert_eq!(
+                single.code(),
+                Some("NOT_FOUND"),
+                "{caller} must not see {org}"
+            );
+            assert_eq!(single.message(), "not found");
+            assert!(
+                reply.data()[format!("v{o}")].is_null(),
+                "{caller} filtered by a hidden root"
+            );
+        }
+    }
+    checked
 }
 
 /// `checkPermissions`: answers like `can` (unknown and deleted organizations are false), and a

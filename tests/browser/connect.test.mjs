@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import * as oauth from 'oauth4webapi';
 
 import { assertCleanRun, cspViolations, openBrowser, requireChromium, screenshot } from './lib/chromium.mjs';
-import { approve, listedScopes, offeredOrganizations, openConsent, signInOnTheWay } from './lib/consent.mjs';
+import { approve, chosenOrganization, listedScopes, offeredOrganizations, openConsent, signInOnTheWay } from './lib/consent.mjs';
 import {
   authorizeUrl,
   data,
@@ -108,6 +108,8 @@ describe('Organization Connect in Chromium, the client by hand', () => {
       assert.match(text, new RegExp(`sent back to ${receiver.uri.replaceAll('.', '\\.')}`));
       // Hers: the customer and its branch; never the integrator's organization.
       assert.deepEqual((await offeredOrganizations(page)).sort(), ['Customer Branch', 'Customer Co']);
+      // Nothing is chosen for her: Approve needs a deliberate choice.
+      assert.equal(await chosenOrganization(page), '');
       // The form may lead to the application's origin, and nowhere else.
       const policy = consent.headers()['content-security-policy'] ?? '';
       assert.match(policy, new RegExp(`form-action 'self' ${receiver.origin}(;|$)`), policy);

@@ -6,6 +6,7 @@
 pub mod browser;
 mod database;
 mod invariants;
+pub mod oauth;
 pub mod oidc;
 pub mod ops;
 

@@ -47,7 +47,12 @@ export async function approve(page, { organization, subOrganizations = false, re
 
 /** The names of the organizations the consent page offers. */
 export function offeredOrganizations(page) {
-  return page.getByRole('combobox', { name: 'Organization' }).locator('option').allInnerTexts();
+  return page.getByRole('combobox', { name: 'Organization' }).locator('option:not([disabled])').allInnerTexts();
+}
+
+/** The organization chosen now: empty until the person chooses one. */
+export function chosenOrganization(page) {
+  return page.getByRole('combobox', { name: 'Organization' }).inputValue();
 }
 
 /** The requested scopes as the page lists them, one line each. */
