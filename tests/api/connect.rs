@@ -492,7 +492,7 @@ fn revocation_bites_on_the_very_next_request(backend: Backend) {
     let integrator = connect.server.token("dev@integrator.test");
     let held = connect.server.gql(
         Some(&integrator),
-        "query($id: ID!) { _entities(representations: [{ __typename: \"Authorization\", id: $id }]) { ... on Authorization { applicationName grantedBy { email } organization { id } } } }",
+        "query($id: ID!) { _entities(representations: [{ __typename: \"Authorization\", id: $id }]) { ... on Authorization { applicationName application { id } grantedBy { email } organization { id } } } }",
         json!({ "id": authorization["id"] }),
     );
     assert_eq!(
@@ -563,6 +563,24 @@ fn revocation_bites_on_the_very_next_request(backend: Backend) {
         .status()
         .as_u16();
     assert_eq!(status, 200);
+    let reply = connect.org_name(&access, &connect.customer);
+    assert_eq!(reply.status, 401, "{}", reply.body);
+
+    // Deleting the application ends its authorizations, and their tokens, at once.
+    let code = connect.approve("organization:read", false);
+    let (_, tokens) = connect.exchange(&code);
+    let access = tokens["access_token"].as_str().expect("token").to_owned();
+    connect.org_name(&access, &connect.customer).ok();
+    let application = held.ok()["_entities"][0]["application"]["id"].clone();
+    assert!(application.is_string(), "{}", held.body);
+    connect
+        .server
+        .gql(
+            Some(&integrator),
+            "mutation($id: ID!) { deleteApplication(input: { id: $id }) { deletedApplicationId } }",
+            json!({ "id": application }),
+        )
+        .ok();
     let reply = connect.org_name(&access, &connect.customer);
     assert_eq!(reply.status, 401, "{}", reply.body);
 }

@@ -19,7 +19,7 @@ use crate::domain::application::{
 use crate::domain::ids::{ApplicationId, NetworkId, OrganizationId};
 use crate::domain::organization::{name_key, Organization};
 use crate::domain::permissions::{Permission, PermissionSet};
-use crate::store::{applications, networks, organizations, DbConnection};
+use crate::store::{applications, authorizations, networks, organizations, DbConnection};
 
 use super::access::{locked_live, placed_grants_in, require};
 use super::audit::{record, Change};
@@ -229,7 +229,10 @@ impl Services {
                 let (org, app) = locked_application(conn, id)?;
                 authorize(conn, &principal, &org, app.id)?;
                 let removed_grants = applications::delete(conn, org.network_id, app.id)?;
+                // Its customers' authorizations end with it, and every token under them.
+                let ended = authorizations::revoke_all_of_application(conn, app.id, now)?;
                 let mut before = application_state(&app);
+                before["authorizationsRevoked"] = json!(ended);
                 before["grantsOnApplication"] = json!(removed_grants);
                 record(
                     conn,

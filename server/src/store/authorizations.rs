@@ -204,6 +204,24 @@ pub fn revoke(
     Ok(revoked > 0)
 }
 
+/// Revokes every live authorization of an application (it is being deleted); returns how
+/// many there were.
+pub fn revoke_all_of_application(
+    conn: &mut DbConnection,
+    application: ApplicationId,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    let live: Vec<String> = authorizations::table
+        .filter(authorizations::application_id.eq(application.to_string()))
+        .filter(authorizations::revoked_at.is_null())
+        .select(authorizations::id)
+        .load(conn)?;
+    for id in &live {
+        revoke(conn, parse_id(id)?, now)?;
+    }
+    Ok(live.len())
+}
+
 pub fn mark_used(
     conn: &mut DbConnection,
     id: AuthorizationId,

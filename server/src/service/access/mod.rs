@@ -54,13 +54,9 @@ pub fn application_caller(
     let Some(live) = authorizations::live_family(conn, family)? else {
         return Ok(None);
     };
+    // The family's authorization names the application (deleting an application revokes
+    // its authorizations), and the token's signed client id is the one it was issued to.
     let authorization = live.authorization;
-    let Some((application, _)) = authorizations::application_by_client_id(conn, client_id)? else {
-        return Ok(None);
-    };
-    if application.id != authorization.application_id {
-        return Ok(None);
-    }
     let org = organizations::in_network(
         conn,
         authorization.network_id,
@@ -69,8 +65,8 @@ pub fn application_caller(
     .into_iter()
     .next();
     Ok(org.map(|org| ApplicationCaller {
-        application_id: application.id,
-        client_id: application.client_id,
+        application_id: authorization.application_id,
+        client_id: client_id.to_owned(),
         authorization_id: authorization.id,
         family,
         network_id: authorization.network_id,
