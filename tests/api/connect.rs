@@ -732,6 +732,50 @@ fn refusals_speak_oauth() {
     );
     std::mem::swap(&mut connect.browser, &mut connector);
 
+    // Browsers of any origin may call the token, revocation, metadata and key endpoints
+    // (public clients); never the consent page.
+    let cors_agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let allowed_origin = |response: &ureq::http::Response<ureq::Body>| {
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    for path in ["/.well-known/oauth-authorization-server", "/oauth/jwks"] {
+        let response = cors_agent
+            .get(&format!("{}{path}", connect.server.base))
+            .header("origin", "https://app.example")
+            .call()
+            .expect("GET");
+        assert_eq!(allowed_origin(&response).as_deref(), Some("*"), "{path}");
+    }
+    let preflight = cors_agent
+        .options(&format!("{}/oauth/token", connect.server.base))
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "POST")
+        .call()
+        .expect("OPTIONS");
+    assert_eq!(allowed_origin(&preflight).as_deref(), Some("*"));
+    let consent = cors_agent
+        .get(&format!(
+            "{}{}",
+            connect.server.base,
+            connect.authorize_url(&[])
+        ))
+        .header("origin", "https://app.example")
+        .call()
+        .expect("GET");
+    assert_eq!(
+        allowed_origin(&consent),
+        None,
+        "the consent page answers other origins"
+    );
+
     // The metadata names what a client needs.
     let (status, _, body) = connect
         .server
