@@ -93,7 +93,7 @@ fn main() -> BenchResult<()> {
     for (label, db) in [("SQLite", &sqlite_db), ("PostgreSQL", &postgres_db)] {
         let server = Server::start_with(
             &binary,
-            &db.url().to_string(),
+            &db.server_url(),
             &[("ORGRAPH_JWT_SECRET", SECRET)],
             &[],
             Some(args.workers),

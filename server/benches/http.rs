@@ -126,14 +126,6 @@ impl Args {
 }
 
 impl FreshDatabase {
-    /// What the server's `DATABASE_URL` takes (a bare path for SQLite).
-    fn server_url(&self) -> String {
-        match self.url() {
-            DatabaseUrl::Sqlite(path) => path.display().to_string(),
-            DatabaseUrl::Postgres(url) => url.clone(),
-        }
-    }
-
     /// Where the server's log goes: next to the SQLite file, else the system's temp dir.
     fn scratch_dir(&self) -> PathBuf {
         match self {

@@ -112,6 +112,14 @@ impl FreshDatabase {
             Self::Sqlite { url, .. } | Self::Postgres { url, .. } => url,
         }
     }
+
+    /// What the server's `DATABASE_URL` takes (a bare path for SQLite).
+    pub fn server_url(&self) -> String {
+        match self.url() {
+            DatabaseUrl::Sqlite(path) => path.display().to_string(),
+            DatabaseUrl::Postgres(url) => url.clone(),
+        }
+    }
 }
 
 impl Drop for FreshDatabase {

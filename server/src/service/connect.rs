@@ -560,7 +560,7 @@ fn authenticate_client(
     conn: &mut DbConnection,
     client: &ClientCredentials,
 ) -> Result<Application, TokenError> {
-    let (app, secret_hash) = store::application_by_client_id(conn, &client.client_id)?
+    let (app, secret_hash) = crate::store::applications::by_client_id(conn, &client.client_id)?
         .ok_or(TokenError::InvalidClient)?;
     let authenticated = match (&secret_hash, &client.secret) {
         (Some(stored), Some(presented)) => verify_client_secret(presented, stored),
@@ -584,7 +584,7 @@ fn validate_request(
         .client_id
         .as_deref()
         .ok_or_else(|| AuthorizeError::NoRedirect("The request names no client_id.".into()))?;
-    let (application, _) = store::application_by_client_id(conn, client_id)?
+    let (application, _) = crate::store::applications::by_client_id(conn, client_id)?
         .ok_or_else(|| AuthorizeError::NoRedirect("No application has this client_id.".into()))?;
     let redirect_uri = match request.redirect_uri.as_deref() {
         Some(uri) if application.redirect_uris.iter().any(|r| r == uri) => uri.to_owned(),
@@ -667,7 +667,13 @@ fn issue(
         now,
         now + REFRESH_TOKEN_LIFETIME,
     )?;
-    store::mark_used(conn, authorization.id, now)?;
+    // "Last used" to the minute: not a write on every refresh.
+    if authorization
+        .last_used_at
+        .is_none_or(|at| now - at >= chrono::Duration::minutes(1))
+    {
+        store::mark_used(conn, authorization.id, now)?;
+    }
     Ok(IssuedTokens {
         access_token,
         expires_in: ACCESS_TOKEN_LIFETIME.num_seconds(),

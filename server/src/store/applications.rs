@@ -94,6 +94,24 @@ pub fn insert(
         .map(|_| ())
 }
 
+/// The application with that OAuth client id, with its secret hash (`None` for a public
+/// one): one indexed lookup, as every token request makes.
+pub fn by_client_id(
+    conn: &mut DbConnection,
+    client_id: &str,
+) -> QueryResult<Option<(Application, Option<String>)>> {
+    applications::table
+        .filter(applications::client_id.eq(client_id))
+        .select((
+            ApplicationRow::as_select(),
+            applications::client_secret_hash,
+        ))
+        .first::<(ApplicationRow, Option<String>)>(conn)
+        .optional()?
+        .map(|(row, secret_hash)| Ok((row.into_domain()?, secret_hash)))
+        .transpose()
+}
+
 /// The networks of the given applications (ids that don't exist are absent).
 pub fn networks_of(
     conn: &mut DbConnection,

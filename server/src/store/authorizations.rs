@@ -6,11 +6,9 @@ use diesel::prelude::*;
 
 use super::models::{naive, parse_id, utc};
 use super::schema::{
-    application_identities, applications, authorizations, oauth_codes, oauth_refresh_tokens,
-    oauth_signing_keys, oauth_token_families,
+    authorizations, oauth_codes, oauth_refresh_tokens, oauth_signing_keys, oauth_token_families,
 };
 use super::DbConnection;
-use crate::domain::application::Application;
 use crate::domain::authorization::Authorization;
 use crate::domain::ids::{
     ApplicationId, AuthorizationId, NetworkId, OrganizationId, TokenFamilyId,
@@ -75,39 +73,6 @@ fn from_rows(rows: Vec<AuthorizationRow>) -> QueryResult<Vec<Authorization>> {
     rows.into_iter()
         .map(AuthorizationRow::into_domain)
         .collect()
-}
-
-/// The application with that client id, if any.
-pub fn application_by_client_id(
-    conn: &mut DbConnection,
-    client_id: &str,
-) -> QueryResult<Option<(Application, Option<String>)>> {
-    let Some((id, network)) = application_identities::table
-        .filter(application_identities::client_id.eq(client_id))
-        .select((
-            application_identities::id,
-            application_identities::network_id,
-        ))
-        .first::<(String, String)>(conn)
-        .optional()?
-    else {
-        return Ok(None);
-    };
-    let network: NetworkId = parse_id(&network)?;
-    let id: ApplicationId = parse_id(&id)?;
-    let secret_hash: Option<Option<String>> = applications::table
-        .filter(applications::network_id.eq(network.to_string()))
-        .filter(applications::id.eq(id.to_string()))
-        .select(applications::client_secret_hash)
-        .first(conn)
-        .optional()?;
-    let Some(secret_hash) = secret_hash else {
-        return Ok(None);
-    };
-    let app = super::applications::in_network(conn, network, &[id])?
-        .into_iter()
-        .next();
-    Ok(app.map(|app| (app, secret_hash)))
 }
 
 pub fn find(conn: &mut DbConnection, id: AuthorizationId) -> QueryResult<Option<Authorization>> {
@@ -441,34 +406,34 @@ pub enum RefreshUse {
     Unknown,
 }
 
-/// Spends a refresh token; of concurrent uses exactly one sees `First`.
+/// Spends a refresh token; of concurrent uses exactly one sees `First` (the update is
+/// conditional on the token being unspent). One statement when it is.
 pub fn spend_refresh_token(
     conn: &mut DbConnection,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<RefreshUse> {
-    let spent = diesel::update(
+    let spent: Option<(String, NaiveDateTime)> = diesel::update(
         oauth_refresh_tokens::table
             .find(token_hash)
             .filter(oauth_refresh_tokens::spent_at.is_null()),
     )
     .set(oauth_refresh_tokens::spent_at.eq(naive(now)))
-    .execute(conn)?;
-    let row: Option<(String, NaiveDateTime)> = oauth_refresh_tokens::table
-        .find(token_hash)
-        .select((
-            oauth_refresh_tokens::family_id,
-            oauth_refresh_tokens::expires_at,
-        ))
-        .first(conn)
-        .optional()?;
-    Ok(match row {
-        None => RefreshUse::Unknown,
-        Some((family, _)) if spent == 0 => RefreshUse::Again(parse_id(&family)?),
-        Some((family, expires)) => RefreshUse::First {
+    .returning((
+        oauth_refresh_tokens::family_id,
+        oauth_refresh_tokens::expires_at,
+    ))
+    .get_result(conn)
+    .optional()?;
+    if let Some((family, expires)) = spent {
+        return Ok(RefreshUse::First {
             family: parse_id(&family)?,
             expires_at: utc(expires),
-        },
+        });
+    }
+    Ok(match family_of_refresh_token(conn, token_hash)? {
+        Some(family) => RefreshUse::Again(family),
+        None => RefreshUse::Unknown,
     })
 }
 
