@@ -662,6 +662,32 @@ fn refusals_speak_oauth() {
         (bad_secret.0, bad_secret.1["error"].as_str()),
         (401, Some("invalid_client"))
     );
+    // A code older than its 10 minutes (time moved on behind the server's back).
+    let code = connect.approve("organization:read", false);
+    {
+        use diesel::RunQueryDsl;
+        let store = connect.server.db.connect();
+        let mut conn = store.read_connection().expect("connection");
+        diesel::sql_query("UPDATE oauth_codes SET expires_at = created_at WHERE used_at IS NULL")
+            .execute(&mut *conn)
+            .expect("age the codes");
+    }
+    let expired = connect.token_request(
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+        Some(&secret),
+    );
+    assert_eq!(
+        (expired.0, expired.1["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "{}",
+        expired.1
+    );
+    assert_eq!(expired.1["error_description"], "the code has expired");
     let unsupported = connect.token_request(&[("grant_type", "password")], Some(&secret));
     assert_eq!(unsupported.1["error"], "unsupported_grant_type");
 
