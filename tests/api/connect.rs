@@ -662,6 +662,45 @@ fn refusals_speak_oauth() {
         (bad_secret.0, bad_secret.1["error"].as_str()),
         (401, Some("invalid_client"))
     );
+    // A code is bound to its redirect URI and to its client.
+    let code = connect.approve("organization:read", false);
+    let elsewhere = connect.token_request(
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "http://127.0.0.1:9/other"),
+            ("code_verifier", VERIFIER),
+        ],
+        Some(&secret),
+    );
+    assert_eq!(elsewhere.1["error"], "invalid_grant", "{}", elsewhere.1);
+    let other = connect
+        .server
+        .create_application("other@integrator.test", &["organization:read"]);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let stolen = agent
+        .post(&format!("{}/oauth/token", connect.server.base))
+        .send_form([
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+            ("client_id", other.client_id.as_str()),
+            ("client_secret", other.client_secret.as_str()),
+        ])
+        .expect("token")
+        .body_mut()
+        .read_json::<Value>()
+        .expect("JSON");
+    assert_eq!(stolen["error"], "invalid_grant", "{stolen}");
+    assert_eq!(
+        stolen["error_description"],
+        "the code was issued to another client"
+    );
+
     // A code older than its 10 minutes (time moved on behind the server's back).
     let code = connect.approve("organization:read", false);
     {
@@ -859,6 +898,51 @@ fn refusals_speak_oauth() {
     assert_eq!(status, 200);
     assert_eq!(introspect(refresh)["active"], false);
     assert_eq!(introspect("not-a-token")["active"], false);
+}
+
+/// A configured signing key (`--oauth-signing-key`) signs the tokens and is the one published.
+#[test]
+fn a_configured_key_signs_the_tokens() {
+    use orgraph::auth::connect_keys::ConnectKeys;
+    let db = Arc::new(TestDatabase::create(Backend::Sqlite));
+    let der = ConnectKeys::generate_pkcs8().expect("key");
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        STANDARD.encode(&der)
+    );
+    let path = db.scratch_dir().join("connect-key.pem");
+    std::fs::write(&path, pem).expect("write the key");
+    let server = TestServer::start_with(
+        Arc::clone(&db),
+        &["--oauth-signing-key", path.to_str().expect("path")],
+    );
+    let expected = ConnectKeys::from_pkcs8(&der, &server.base)
+        .expect("keys")
+        .jwks();
+    let (status, _, published) = server.get("/oauth/jwks", &[]);
+    assert_eq!(status, 200);
+    let published: Value = serde_json::from_str(&published).expect("JSON");
+    assert_eq!(published, expected);
+    let app = server.create_application("dev@integrator.test", &["organization:read"]);
+    let admin = server.token(ADMIN);
+    let customer = server.add_organization(&admin, "Customer");
+    let tokens = server.authorize(
+        &admin,
+        &app,
+        customer["id"].as_str().expect("id"),
+        &["organization:read"],
+        false,
+    );
+    let access = tokens["access_token"].as_str().expect("token");
+    let header: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(access.split('.').next().expect("header"))
+            .expect("b64"),
+    )
+    .expect("JSON");
+    assert_eq!(header["kid"], expected["keys"][0]["kid"]);
+    let reply = server.gql(Some(access), "{ organizations { totalCount } }", json!({}));
+    assert_eq!(reply.ok()["organizations"]["totalCount"], 1);
 }
 
 /// A public client authenticates with its client id alone; it may not revoke a whole

@@ -57,5 +57,8 @@ export function chosenOrganization(page) {
 
 /** The requested scopes as the page lists them, one line each. */
 export function listedScopes(page) {
-  return page.locator('ul.orgraph-scopes li').allInnerTexts();
+  return page
+    .locator('ul.orgraph-scopes li')
+    .allInnerTexts()
+    .then((items) => items.map((text) => text.replace(/\s+/g, ' ').trim()));
 }
