@@ -113,6 +113,14 @@ pub async fn cookie_auth(req: &HttpRequest, state: &AppState) -> CookieAuth {
     }
 }
 
+/// `return_to` elsewhere than this server: refused, never followed (no open redirect).
+fn refused_return_to() -> HttpResponse {
+    pages::refused(
+        StatusCode::BAD_REQUEST,
+        "return_to must be a path on this server, such as /graphql.",
+    )
+}
+
 #[derive(Deserialize)]
 struct LoginQuery {
     return_to: Option<String>,
@@ -124,10 +132,7 @@ async fn login(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let Some(return_to) = safe_return_to(query.return_to.as_deref()) else {
-        return pages::refused(
-            StatusCode::BAD_REQUEST,
-            "return_to must be a path on this server, such as /graphql.",
-        );
+        return refused_return_to();
     };
     let secure = state.sign_in.secure_cookies;
     match &state.sign_in.method {
@@ -214,10 +219,7 @@ async fn development_login(
         );
     }
     let Some(return_to) = safe_return_to(form.return_to.as_deref()) else {
-        return pages::refused(
-            StatusCode::BAD_REQUEST,
-            "return_to must be a path on this server, such as /graphql.",
-        );
+        return refused_return_to();
     };
     let email = match validate_email("email", &form.email) {
         Ok(email) => email,
