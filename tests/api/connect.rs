@@ -53,7 +53,7 @@ impl Connect {
             "mutation($input: CreateApplicationInput!) { createApplication(input: $input) { clientSecret application { clientId } } }",
             json!({ "input": {
                 "organizationId": integrator_org, "name": "Calendar Sync", "environment": "DEVELOPMENT",
-                "redirectUris": [REDIRECT], "allowedScopes": ["organization:read", "members:read", "settings:read", "settings:manage", "audit:read"],
+                "redirectUris": [REDIRECT], "allowedScopes": ["organization:read", "organization:manage", "members:read", "roles:manage", "settings:read", "settings:manage", "audit:read"],
                 "public": public,
             }}),
         );
@@ -355,6 +355,57 @@ fn a_confidential_client_is_authorized_and_its_token_stays_in_its_organization(b
     assert_eq!(newest["actor"], Value::Null);
     assert_eq!(newest["actorApplicationName"], "Calendar Sync");
 
+    // A refresh that narrows the scope narrows what the token may do, not only its claim.
+    let narrowed = connect.token_request(
+        &[
+            ("grant_type", "refresh_token"),
+            (
+                "refresh_token",
+                tokens["refresh_token"].as_str().expect("refresh"),
+            ),
+            ("scope", "organization:read"),
+        ],
+        connect.client_secret.as_deref(),
+    );
+    assert_eq!(narrowed.0, 200, "{}", narrowed.1);
+    let narrow = narrowed.1["access_token"].as_str().expect("token");
+    let refused = connect.server.gql(
+        Some(narrow),
+        "mutation($input: SetSettingInput!) { setSetting(input: $input) { setting { key } } }",
+        json!({ "input": { "organizationId": connect.customer, "key": "branding",
+                           "value": { "displayName": "Narrow" } } }),
+    );
+    assert_eq!(refused.code(), Some("FORBIDDEN"), "{}", refused.body);
+
+    // Authorized on the organization alone, it can't act on what lies below it: list the
+    // subtree's members, grant a role (grants reach below), delete the subtree.
+    let code = connect.approve(
+        "organization:read organization:manage members:read roles:manage",
+        false,
+    );
+    let (status, tokens) = connect.exchange(&code);
+    assert_eq!(status, 200, "{tokens}");
+    let alone = tokens["access_token"].as_str().expect("access token");
+    let members = connect.server.gql(
+        Some(alone),
+        "query($id: ID!) { organization(id: $id) { members(includeSubOrganizations: true) { totalCount } } }",
+        json!({ "id": connect.customer }),
+    );
+    assert_eq!(members.code(), Some("FORBIDDEN"), "{}", members.body);
+    let grant = connect.server.gql(
+        Some(alone),
+        "mutation($o: ID!) { grantRole(input: { organizationId: $o, email: \"friend@integrator.test\", role: \"EMPLOYEE\" }) { grant { id } } }",
+        json!({ "o": connect.customer }),
+    );
+    assert_eq!(grant.code(), Some("FORBIDDEN"), "{}", grant.body);
+    let delete = connect.server.gql(
+        Some(alone),
+        "mutation($id: ID!) { deleteOrganization(input: { id: $id }) { organization { id } } }",
+        json!({ "id": connect.customer }),
+    );
+    assert_eq!(delete.code(), Some("FORBIDDEN"), "{}", delete.body);
+    connect.org_name(alone, &connect.customer).ok();
+
     // A second consent with sub-organizations widens the same authorization.
     let code = connect.approve("organization:read", true);
     let (status, tokens) = connect.exchange(&code);
@@ -605,6 +656,16 @@ fn refusals_speak_oauth() {
         (400, None),
         "{}",
         elsewhere.body
+    );
+    let unnamed = connect.browser.get(&format!(
+        "/oauth/authorize?response_type=code&client_id={}",
+        connect.client_id
+    ));
+    assert_eq!(
+        (unnamed.status, unnamed.location.clone()),
+        (400, None),
+        "a request without redirect_uri: {}",
+        unnamed.body
     );
     // Beyond the application's allowed scopes, or a downgraded challenge: back to the client.
     let beyond = connect

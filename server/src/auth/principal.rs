@@ -1,5 +1,5 @@
 use crate::domain::ids::{ApplicationId, AuthorizationId, TokenFamilyId, UserId};
-use crate::domain::permissions::PlacedGrant;
+use crate::domain::permissions::{PermissionSet, PlacedGrant};
 use crate::domain::user::User;
 
 /// Who is calling: a person (token or session), or an application acting through its
@@ -18,7 +18,11 @@ pub struct ApplicationCaller {
     pub authorization_id: AuthorizationId,
     pub family: TokenFamilyId,
     pub network_id: crate::domain::ids::NetworkId,
-    /// The token's scopes on the authorized organization (and its subtree if consented).
+    /// The scopes its token was issued with (a refresh may narrow them): the grant never
+    /// holds more.
+    pub token_scopes: PermissionSet,
+    /// What it holds: the token's scopes within its authorization's and its family's, on the
+    /// authorized organization (and its subtree if consented).
     pub grant: PlacedGrant,
 }
 

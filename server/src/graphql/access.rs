@@ -182,7 +182,14 @@ pub async fn members(
     role: Option<String>,
     include_sub_organizations: bool,
 ) -> async_graphql::Result<MemberConnection> {
-    access(ctx)?.require(org, Permission::MembersRead).await?;
+    let access = access(ctx)?;
+    access.require(org, Permission::MembersRead).await?;
+    if include_sub_organizations && !access.may_list_below(org, false).await? {
+        return Err(ApiError::Forbidden(
+            "includeSubOrganizations: this caller is authorized on the organization alone".into(),
+        )
+        .into());
+    }
     let limit = page_size(first)?;
     let after: Option<MemberId> = match after {
         Some(cursor) => {

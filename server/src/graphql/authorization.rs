@@ -64,15 +64,14 @@ impl AuthorizationNode {
         self.0.include_sub_organizations
     }
 
-    /// Who approved it last; only the customer's administrators see them.
+    /// Who approved it last; for the customer's administrators who also read members.
     async fn granted_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserNode>> {
         let Some(org) = self.customer_organization(ctx).await? else {
             return Ok(None);
         };
-        if !access(ctx)?
-            .permissions_at(&org)
-            .await?
-            .contains(Permission::AuthorizationsManage)
+        let held = access(ctx)?.permissions_at(&org).await?;
+        if !(held.contains(Permission::AuthorizationsManage)
+            && held.contains(Permission::MembersRead))
         {
             return Ok(None);
         }

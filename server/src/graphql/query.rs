@@ -182,9 +182,6 @@ impl OrganizationQueries {
         Ok(visible(ctx, org).await.ok().map(OrganizationNode))
     }
 
-    /// Federation: `ContractAccount` entities by id, through the same loader. Visible as
-    /// through `contractAccount(id:)`: to the user who manages the account; any other id
-    /// resolves to null, exactly like an id that doesn't exist.
     /// Federation entity: an authorization the caller may see (`null` otherwise).
     #[graphql(entity)]
     async fn find_authorization_by_id(
@@ -195,6 +192,9 @@ impl OrganizationQueries {
         super::authorization::find_authorization(ctx, &id).await
     }
 
+    /// Federation: `ContractAccount` entities by id, through the same loader. Visible as
+    /// through `contractAccount(id:)`: to the user who manages the account; any other id
+    /// resolves to null, exactly like an id that doesn't exist.
     #[graphql(entity)]
     async fn find_contract_account_by_id(
         &self,

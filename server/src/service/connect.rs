@@ -18,7 +18,9 @@ use crate::domain::authorization::{
 };
 use crate::domain::ids::{AuthorizationId, OrganizationId, TokenFamilyId};
 use crate::domain::organization::Organization;
-use crate::domain::permissions::{format_permission_list, Permission, PermissionSet};
+use crate::domain::permissions::{
+    format_permission_list, parse_permission_list, Permission, PermissionSet,
+};
 use crate::store::authorizations::{self as store, CodeUse, RefreshUse, StoredCode};
 use crate::store::{organizations, DbConnection};
 
@@ -417,9 +419,10 @@ impl Services {
                     return Ok(Err(invalid_grant("the authorization was revoked")));
                 };
                 if live.authorization.application_id != app.id {
-                    return Ok(Err(invalid_grant(
+                    // Rolled back: another client can't spend (and so burn) this token.
+                    return Err(invalid_grant(
                         "the refresh token was issued to another client",
-                    )));
+                    ));
                 }
                 let granted = live.scopes.intersection(live.authorization.scopes);
                 let scopes = match scope.as_deref() {
@@ -504,13 +507,23 @@ impl Services {
         self.store
             .read(move |conn| {
                 let app = authenticate_client(conn, &client)?;
-                if let Ok(claims) = keys.verify(&token) {
-                    let live = claims.client_id == app.client_id
-                        && match claims.sid.parse::<TokenFamilyId>() {
-                            Ok(family) => store::live_family(conn, family)?.is_some(),
-                            Err(_) => false,
-                        };
-                    return Ok(live.then_some(Introspection::Access(claims)));
+                if let Ok(mut claims) = keys.verify(&token) {
+                    if claims.client_id != app.client_id {
+                        return Ok(None);
+                    }
+                    let Ok(family) = claims.sid.parse::<TokenFamilyId>() else {
+                        return Ok(None);
+                    };
+                    let Some(live) = store::live_family(conn, family)? else {
+                        return Ok(None);
+                    };
+                    // What the token may do now: a re-consent may have narrowed it.
+                    claims.scope = format_permission_list(
+                        parse_permission_list(&claims.scope)
+                            .intersection(live.scopes)
+                            .intersection(live.authorization.scopes),
+                    );
+                    return Ok(Some(Introspection::Access(claims)));
                 }
                 let Some(found) = store::live_refresh_token(conn, &secret_hash(&token), now)?
                 else {
@@ -544,8 +557,9 @@ impl Services {
         let Ok(family) = claims.sid.parse::<TokenFamilyId>() else {
             return Ok(None);
         };
+        let token_scopes = parse_permission_list(&claims.scope);
         self.store
-            .read(move |conn| application_caller(conn, family, &claims.client_id))
+            .read(move |conn| application_caller(conn, family, &claims.client_id, token_scopes))
             .await
     }
 }
@@ -586,6 +600,15 @@ fn validate_request(
         .ok_or_else(|| AuthorizeError::NoRedirect("The request names no client_id.".into()))?;
     let (application, _) = crate::store::applications::by_client_id(conn, client_id)?
         .ok_or_else(|| AuthorizeError::NoRedirect("No application has this client_id.".into()))?;
+    let holder_live =
+        organizations::in_network(conn, application.network_id, &[application.organization_id])?
+            .iter()
+            .any(|org| !org.is_deleted());
+    if !holder_live {
+        return Err(AuthorizeError::NoRedirect(
+            "No application has this client_id.".into(),
+        ));
+    }
     let redirect_uri = match request.redirect_uri.as_deref() {
         Some(uri) if application.redirect_uris.iter().any(|r| r == uri) => uri.to_owned(),
         Some(_) => {
@@ -593,7 +616,6 @@ fn validate_request(
                 "The redirect_uri is not one the application registered.".into(),
             ))
         }
-        None if application.redirect_uris.len() == 1 => application.redirect_uris[0].clone(),
         None => {
             return Err(AuthorizeError::NoRedirect(
                 "The request names no redirect_uri.".into(),

@@ -23,7 +23,10 @@ use crate::domain::user::User;
 use crate::store::members::MemberListing;
 use crate::store::{grants, members, roles, users, DbConnection};
 
-use super::access::{check, locked_live, permissions_at, placed_grants_in, require, visible_users};
+use super::access::{
+    check, locked_live, permissions_at, placed_grants_in, require, require_reach_below,
+    visible_users,
+};
 use super::audit::{record, Change};
 use super::error::{ApiError, ApiResult};
 use super::Services;
@@ -432,6 +435,8 @@ fn grant_in(
     let placed: Vec<PlacedGrant> = placed_grants_in(conn, principal, org.network_id)?;
     let held_here = effective_permissions(&placed, org);
     check(held_here, Permission::RolesManage)?;
+    // A grant reaches the organization's subtree; a granter that doesn't may not hand it out.
+    require_reach_below(&placed, org, "granting a role")?;
     if let Some(application) = application {
         if !application_of(conn, org, application)? {
             return Err(ApiError::bad_input(

@@ -14,9 +14,13 @@ use crate::domain::organization::{
 };
 use crate::domain::permissions::{BuiltInRole, Permission};
 use crate::domain::tree_path::TreePath;
-use crate::store::{grants, networks, organizations, settings, DbConnection};
+use crate::store::{
+    applications, authorizations, grants, networks, organizations, settings, DbConnection,
+};
 
-use super::access::{check, permissions_at, person, require};
+use super::access::{
+    check, permissions_at, person, placed_grants_in, require, require_reach_below,
+};
 use super::audit::{organization_state, record, Change};
 use super::contract_accounts::account_for_new_organization;
 use super::error::{ApiError, ApiResult};
@@ -218,6 +222,10 @@ impl Services {
                     .filter(|o| !o.is_deleted())
                     .ok_or(ApiError::NotFound)?;
                 require(conn, &principal, &source, Permission::OrganizationRead)?;
+                if input.include_sub_organizations {
+                    let placed = placed_grants_in(conn, &principal, source.network_id)?;
+                    require_reach_below(&placed, &source, "copying sub-organizations")?;
+                }
                 let originals = if input.include_sub_organizations {
                     organizations::subtree(conn, source.network_id, &source.path, true)?
                 } else {
@@ -402,6 +410,8 @@ impl Services {
                 let network = lock_network_of(conn, id, 0)?;
                 let org = live_in(conn, network.id, id)?;
                 require(conn, &principal, &org, Permission::OrganizationManage)?;
+                let placed = placed_grants_in(conn, &principal, network.id)?;
+                require_reach_below(&placed, &org, "deleting an organization")?;
                 let deletion = DeletionId::new_random();
                 organizations::soft_delete_subtree(
                     conn,
@@ -411,6 +421,10 @@ impl Services {
                     now,
                     purge_after(now, &limits),
                 )?;
+                // Applications held in the subtree stop acting for their customers.
+                for app in applications::ids_in_subtree(conn, network.id, &org.path)? {
+                    authorizations::revoke_all_of_application(conn, app, now)?;
+                }
                 let deleted = any_in(conn, network.id, id)?;
                 record(
                     conn,
@@ -446,6 +460,8 @@ impl Services {
                 if !permissions.contains(Permission::OrganizationManage) {
                     return Err(ApiError::NotFound);
                 }
+                let placed = placed_grants_in(conn, &principal, network.id)?;
+                require_reach_below(&placed, &org, "restoring an organization")?;
                 let parent = match org.parent_id {
                     Some(parent_id) => Some(any_in(conn, network.id, parent_id)?),
                     None => None,

@@ -5,11 +5,12 @@ use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
 use super::models::{naive, parse_id, utc};
-use super::schema::{application_identities, applications, grants};
+use super::schema::{application_identities, applications, grants, organizations};
 use super::DbConnection;
 use crate::domain::application::{Application, Environment};
 use crate::domain::ids::{ApplicationId, NetworkId, OrganizationId};
 use crate::domain::permissions::{format_permission_list, parse_permission_list};
+use crate::domain::tree_path::TreePath;
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = applications)]
@@ -110,6 +111,27 @@ pub fn by_client_id(
         .optional()?
         .map(|(row, secret_hash)| Ok((row.into_domain()?, secret_hash)))
         .transpose()
+}
+
+/// The applications held in the subtree at `root`.
+pub fn ids_in_subtree(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    root: &TreePath,
+) -> QueryResult<Vec<ApplicationId>> {
+    let holders = organizations::table
+        .filter(organizations::network_id.eq(network.to_string()))
+        .filter(organizations::path.ge(root.as_str().to_owned()))
+        .filter(organizations::path.lt(root.subtree_upper_bound()))
+        .select(organizations::id);
+    applications::table
+        .filter(applications::network_id.eq(network.to_string()))
+        .filter(applications::organization_id.eq_any(holders))
+        .select(applications::id)
+        .load::<String>(conn)?
+        .iter()
+        .map(|id| parse_id(id))
+        .collect()
 }
 
 /// The networks of the given applications (ids that don't exist are absent).

@@ -166,6 +166,14 @@ pub fn revoke(
     )
     .set(oauth_token_families::revoked_at.eq(naive(now)))
     .execute(conn)?;
+    // Codes not yet exchanged die too: a consent given again must not revive them.
+    diesel::update(
+        oauth_codes::table
+            .filter(oauth_codes::authorization_id.eq(id.to_string()))
+            .filter(oauth_codes::used_at.is_null()),
+    )
+    .set(oauth_codes::used_at.eq(naive(now)))
+    .execute(conn)?;
     Ok(revoked > 0)
 }
 

@@ -18,7 +18,7 @@ use crate::domain::ids::{NetworkId, OrganizationId, TokenFamilyId, UserId};
 use crate::domain::organization::Organization;
 use crate::domain::permissions::{effective_permissions, Permission, PermissionSet, PlacedGrant};
 use crate::domain::user::User;
-use crate::domain::visibility::sees_user_at;
+use crate::domain::visibility::{sees_below, sees_user_at};
 use crate::store::{authorizations, grants, members, networks, organizations, DbConnection};
 
 use super::error::{ApiError, ApiResult};
@@ -33,8 +33,9 @@ pub fn placed_grants(
     match principal {
         Principal::User(user) => Ok(grants::placed_for_user(conn, user.id, networks)?),
         Principal::Application(caller) => {
-            let live = application_caller(conn, caller.family, &caller.client_id)?
-                .ok_or(ApiError::Unauthenticated)?;
+            let live =
+                application_caller(conn, caller.family, &caller.client_id, caller.token_scopes)?
+                    .ok_or(ApiError::Unauthenticated)?;
             Ok(match networks {
                 Some(wanted) if !wanted.contains(&live.network_id) => Vec::new(),
                 _ => vec![(live.network_id, live.grant)],
@@ -43,19 +44,21 @@ pub fn placed_grants(
     }
 }
 
-/// The caller behind an access token of `family` (issued to `client_id`): what it holds,
-/// placed on its organization. `None` once the family or its authorization is revoked, the
-/// application is gone, or the organization is.
+/// The caller behind an access token of `family` (issued to `client_id` with `token_scopes`):
+/// what it holds, placed on its organization. `None` once the family or its authorization is
+/// revoked, or the organization is deleted or gone.
 pub fn application_caller(
     conn: &mut DbConnection,
     family: TokenFamilyId,
     client_id: &str,
+    token_scopes: PermissionSet,
 ) -> ApiResult<Option<ApplicationCaller>> {
     let Some(live) = authorizations::live_family(conn, family)? else {
         return Ok(None);
     };
-    // The family's authorization names the application (deleting an application revokes
-    // its authorizations), and the token's signed client id is the one it was issued to.
+    // The family's authorization names the application (deleting an application, or the
+    // organization holding it, revokes its authorizations), and the token's signed client
+    // id is the one it was issued to.
     let authorization = live.authorization;
     let org = organizations::in_network(
         conn,
@@ -63,23 +66,26 @@ pub fn application_caller(
         &[authorization.organization_id],
     )?
     .into_iter()
-    .next();
+    .find(|org| !org.is_deleted());
     Ok(org.map(|org| ApplicationCaller {
         application_id: authorization.application_id,
         client_id: client_id.to_owned(),
         authorization_id: authorization.id,
         family,
         network_id: authorization.network_id,
+        token_scopes,
         grant: placed_grant(
             &org,
-            live.scopes.intersection(authorization.scopes),
+            token_scopes
+                .intersection(live.scopes)
+                .intersection(authorization.scopes),
             authorization.include_sub_organizations,
         ),
     }))
 }
 
 /// The person calling, for what only a person may do: found networks, own contract
-/// accounts, and (until the audit log can name an application as the actor) every write.
+/// accounts, see the `viewer`, authorize applications.
 pub fn person(principal: &Principal) -> ApiResult<&User> {
     principal.person().ok_or_else(|| {
         ApiError::Forbidden("an application token cannot do this; a person must".into())
@@ -133,6 +139,23 @@ pub fn check(permissions: PermissionSet, permission: Permission) -> ApiResult<()
         )));
     }
     Ok(())
+}
+
+/// Refuses what acts on `org`'s whole subtree (deleting, restoring or copying it, granting a
+/// role, which reaches below) for a caller whose rights stop at `org`: an application
+/// authorized without its sub-organizations.
+pub fn require_reach_below(
+    placed: &[PlacedGrant],
+    org: &Organization,
+    what: &str,
+) -> ApiResult<()> {
+    if sees_below(placed, org) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "{what} acts below the organization, and this caller is authorized on it alone"
+        )))
+    }
 }
 
 /// Locks the organization's network for this transaction (see

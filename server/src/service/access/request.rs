@@ -18,8 +18,9 @@ use crate::service::{ApiError, ApiResult, Services};
 
 use super::{check, placed_grants};
 
-/// What one request's caller may see and do. Every front end (GraphQL, OAuth, SCIM) asks it;
-/// nothing else decides. Anonymous requests get `UNAUTHENTICATED` from every question.
+/// What one request's caller may see and do, for reads (write transactions ask the functions
+/// of `service::access`, over the same grants read fresh); the rules themselves are `domain`
+/// functions over those grants. Anonymous requests get `UNAUTHENTICATED` from every question.
 pub struct Access {
     services: Services,
     principal: Option<Principal>,
