@@ -887,6 +887,18 @@ fn refusals_speak_oauth() {
         .call()
         .expect("OPTIONS");
     assert_eq!(allowed_origin(&preflight).as_deref(), Some("*"));
+    let mut not_a_form = cors_agent
+        .post(&format!("{}/oauth/token", connect.server.base))
+        .header("content-type", "application/json")
+        .send(r#"{"grant_type":"refresh_token"}"#.as_bytes())
+        .expect("POST");
+    assert_eq!(not_a_form.status().as_u16(), 400);
+    assert_eq!(allowed_origin(&not_a_form).as_deref(), Some("*"));
+    let body: Value = not_a_form
+        .body_mut()
+        .read_json()
+        .expect("an OAuth error in JSON");
+    assert_eq!(body["error"], "invalid_request", "{body}");
     let consent = cors_agent
         .get(&format!(
             "{}{}",

@@ -96,9 +96,10 @@ impl Services {
                     Reach::Revoke => {}
                 }
                 let org = customer_organization(conn, &found)?;
-                authorizations::revoke(conn, found.id, now)?;
+                let was_live = authorizations::revoke(conn, found.id, now)?;
                 let revoked = authorizations::find(conn, id)?.ok_or(ApiError::NotFound)?;
-                if let Some(org) = org {
+                // Revoking a revoked authorization changes nothing, and is not audited.
+                if let Some(org) = org.filter(|_| was_live) {
                     record(
                         conn,
                         &principal,

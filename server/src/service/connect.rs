@@ -168,22 +168,28 @@ impl Services {
     ) -> Result<ConnectKeys, String> {
         let pkcs8 = match configured_pem {
             Some(pem) => ConnectKeys::pem_to_pkcs8(pem).map_err(|e| e.to_string())?,
-            None => self
-                .store
-                .write_blocking(|conn| {
-                    if let Some(stored) = store::signing_key(conn)? {
-                        return Ok::<_, ApiError>(Some(stored));
-                    }
-                    let Ok(der) = ConnectKeys::generate_pkcs8() else {
-                        return Ok(None);
-                    };
-                    let encoded = STANDARD.encode(der);
-                    store::insert_signing_key(conn, "development", &encoded, Utc::now())?;
-                    Ok(Some(encoded))
-                })
-                .map_err(|e| e.to_string())?
-                .and_then(|encoded| STANDARD.decode(encoded).ok())
-                .ok_or("cannot generate or read the development signing key")?,
+            None => {
+                tracing::warn!(
+                    "Organization Connect signs with a development key kept in the database: \
+                     give --oauth-signing-key in production"
+                );
+                self.store
+                    .write_blocking(|conn| {
+                        if let Some(stored) = store::signing_key(conn)? {
+                            return Ok::<_, ApiError>(Some(stored));
+                        }
+                        let Ok(der) = ConnectKeys::generate_pkcs8() else {
+                            return Ok(None);
+                        };
+                        let encoded = STANDARD.encode(der);
+                        // Another process may have inserted one meanwhile: the first one wins.
+                        store::insert_signing_key(conn, "development", &encoded, Utc::now())?;
+                        Ok(store::signing_key(conn)?)
+                    })
+                    .map_err(|e| e.to_string())?
+                    .and_then(|encoded| STANDARD.decode(encoded).ok())
+                    .ok_or("cannot generate or read the development signing key")?
+            }
         };
         ConnectKeys::from_pkcs8(&pkcs8, issuer).map_err(|e| e.to_string())
     }

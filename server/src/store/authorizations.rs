@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::models::{naive, parse_id, utc};
+use super::raw_sql::RawSql;
 use super::schema::{
     authorizations, oauth_codes, oauth_refresh_tokens, oauth_signing_keys, oauth_token_families,
 };
@@ -14,6 +15,7 @@ use crate::domain::ids::{
     ApplicationId, AuthorizationId, NetworkId, OrganizationId, TokenFamilyId,
 };
 use crate::domain::permissions::{format_permission_list, parse_permission_list, PermissionSet};
+use diesel::sql_types::{Text, Timestamp};
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = authorizations)]
@@ -502,18 +504,20 @@ pub fn signing_key(conn: &mut DbConnection) -> QueryResult<Option<String>> {
         .optional()
 }
 
+/// Keeps a generated signing key, unless another process kept one first (`kid` is fixed).
 pub fn insert_signing_key(
     conn: &mut DbConnection,
     kid: &str,
     pkcs8_base64: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
-    diesel::insert_into(oauth_signing_keys::table)
-        .values((
-            oauth_signing_keys::kid.eq(kid),
-            oauth_signing_keys::pkcs8.eq(pkcs8_base64),
-            oauth_signing_keys::created_at.eq(naive(now)),
-        ))
+    RawSql::new("INSERT INTO oauth_signing_keys (kid, pkcs8, created_at) VALUES (")
+        .bind::<Text, _>(kid.to_owned())
+        .sql(", ")
+        .bind::<Text, _>(pkcs8_base64.to_owned())
+        .sql(", ")
+        .bind::<Timestamp, _>(naive(now))
+        .sql(") ON CONFLICT (kid) DO NOTHING")
         .execute(conn)?;
     Ok(())
 }

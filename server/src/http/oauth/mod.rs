@@ -16,7 +16,7 @@ mod errors;
 mod pages;
 mod token;
 
-use actix_web::http::header;
+use actix_web::http::{header, Method};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
@@ -32,21 +32,37 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/oauth/jwks", web::get().to(jwks))
     .route("/oauth/authorize", web::get().to(authorize::show))
     .route("/oauth/authorize", web::post().to(authorize::decide))
-    .route("/oauth/token", web::post().to(token::token))
-    .route("/oauth/revoke", web::post().to(token::revoke))
-    .route("/oauth/introspect", web::post().to(token::introspect));
-    for path in [
-        "/.well-known/oauth-authorization-server",
-        "/oauth/jwks",
-        "/oauth/token",
-        "/oauth/revoke",
-        "/oauth/introspect",
-    ] {
-        cfg.route(
-            path,
-            web::method(actix_web::http::Method::OPTIONS).to(preflight),
-        );
+    .service(
+        web::resource("/oauth/token")
+            .app_data(client_form())
+            .route(web::post().to(token::token))
+            .route(web::method(Method::OPTIONS).to(preflight)),
+    )
+    .service(
+        web::resource("/oauth/revoke")
+            .app_data(client_form())
+            .route(web::post().to(token::revoke))
+            .route(web::method(Method::OPTIONS).to(preflight)),
+    )
+    .service(
+        web::resource("/oauth/introspect")
+            .app_data(client_form())
+            .route(web::post().to(token::introspect))
+            .route(web::method(Method::OPTIONS).to(preflight)),
+    );
+    for path in ["/.well-known/oauth-authorization-server", "/oauth/jwks"] {
+        cfg.route(path, web::method(Method::OPTIONS).to(preflight));
     }
+}
+
+/// A client's form that can't be read (not `application/x-www-form-urlencoded`, too large,
+/// malformed) is answered as OAuth answers: `invalid_request` in JSON.
+fn client_form() -> web::FormConfig {
+    web::FormConfig::default().error_handler(|error, _| {
+        let response =
+            errors::invalid_request("the body must be an application/x-www-form-urlencoded form");
+        actix_web::error::InternalError::from_response(error, response).into()
+    })
 }
 
 /// Answers of the endpoints browsers of any origin may call. No credentials: clients
