@@ -616,6 +616,14 @@ fn revocation_bites_on_the_very_next_request(backend: Backend) {
     assert_eq!(status, 200);
     let reply = connect.org_name(&access, &connect.customer);
     assert_eq!(reply.status, 401, "{}", reply.body);
+    let log = connect.server.gql(
+        Some(&admin),
+        "query($id: ID!) { organization(id: $id) { auditLog(first: 1) { edges { node { action actor { email } actorApplicationName } } } } }",
+        json!({ "id": connect.customer }),
+    );
+    let newest = &log.ok()["organization"]["auditLog"]["edges"][0]["node"];
+    assert_eq!(newest["action"], "revokeAuthorization", "{}", log.body);
+    assert_eq!(newest["actorApplicationName"], "Calendar Sync");
 
     // Deleting the application ends its authorizations, and their tokens, at once.
     let code = connect.approve("organization:read", false);

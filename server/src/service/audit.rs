@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::auth::Principal;
 use crate::domain::audit::{Actor, AuditEntry, AuditEvent, Reference};
-use crate::domain::ids::{AuditEventId, NetworkId, OrganizationId};
+use crate::domain::ids::{ApplicationId, AuditEventId, NetworkId, OrganizationId};
 use crate::domain::organization::Organization;
 use crate::domain::permissions::{effective_permissions_on_application, Permission, PlacedGrant};
 use crate::domain::visibility::sees_organization;
@@ -78,9 +78,35 @@ pub fn record_global(
     record_in(conn, principal, None, change, now)
 }
 
+/// Records what an application did with its client credentials alone (no token, so no
+/// principal): ending its own authorization at `/oauth/revoke`.
+pub fn record_by_application(
+    conn: &mut DbConnection,
+    application: ApplicationId,
+    change: Change<'_>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let place = change.organization.map(|o| (o.network_id, o.id));
+    append(conn, Actor::Application(application), place, change, now)
+}
+
 fn record_in(
     conn: &mut DbConnection,
     principal: &Principal,
+    place: Option<(NetworkId, OrganizationId)>,
+    change: Change<'_>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let actor = match principal {
+        Principal::User(user) => Actor::User(user.id),
+        Principal::Application(caller) => Actor::Application(caller.application_id),
+    };
+    append(conn, actor, place, change, now)
+}
+
+fn append(
+    conn: &mut DbConnection,
+    actor: Actor,
     place: Option<(NetworkId, OrganizationId)>,
     change: Change<'_>,
     now: DateTime<Utc>,
@@ -91,10 +117,7 @@ fn record_in(
             id: AuditEventId::new_random(),
             network_id: place.map(|(n, _)| n),
             organization_id: place.map(|(_, o)| o),
-            actor: match principal {
-                Principal::User(user) => Actor::User(user.id),
-                Principal::Application(caller) => Actor::Application(caller.application_id),
-            },
+            actor,
             action: change.action.to_owned(),
             target_id: change.target_id,
             before: change.before,

@@ -25,7 +25,7 @@ use crate::store::authorizations::{self as store, CodeUse, RefreshUse, StoredCod
 use crate::store::{organizations, DbConnection};
 
 use super::access::{application_caller, locked_live, permissions_at, person};
-use super::audit::{record, Change};
+use super::audit::{record, record_by_application, Change};
 use super::error::{ApiError, ApiResult};
 use super::Services;
 
@@ -494,7 +494,25 @@ impl Services {
                 if let Some(found) =
                     store::for_application_and_organization(conn, app.id, organization)?
                 {
-                    store::revoke(conn, found.id, now)?;
+                    if store::revoke(conn, found.id, now)? {
+                        let org = organizations::in_network(
+                            conn,
+                            found.network_id,
+                            &[found.organization_id],
+                        )?
+                        .into_iter()
+                        .next();
+                        if let Some(org) = org {
+                            record_by_application(
+                                conn,
+                                app.id,
+                                Change::of("revokeAuthorization", &org)
+                                    .target(found.id)
+                                    .before(authorization_state(&found)),
+                                now,
+                            )?;
+                        }
+                    }
                 }
                 Ok(())
             })
