@@ -18,9 +18,9 @@ use super::connect::authorization_state;
 use super::error::{ApiError, ApiResult};
 use super::Services;
 
-/// How far a caller reaches one authorization.
+/// Where a caller stands towards one authorization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reach {
+enum Standing {
     Hidden,
     /// Sees it (a customer's `authorizations:manage`, an integrator's `applications:read`).
     Read,
@@ -68,7 +68,7 @@ impl Services {
                 let Some(found) = authorizations::find(conn, id)? else {
                     return Ok(None);
                 };
-                Ok((reach(conn, &principal, &found)? != Reach::Hidden).then_some(found))
+                Ok((standing(conn, &principal, &found)? != Standing::Hidden).then_some(found))
             })
             .await
     }
@@ -84,16 +84,16 @@ impl Services {
         self.store
             .write(move |conn| {
                 let found = authorizations::find(conn, id)?.ok_or(ApiError::NotFound)?;
-                match reach(conn, &principal, &found)? {
-                    Reach::Hidden => return Err(ApiError::NotFound),
-                    Reach::Read => {
+                match standing(conn, &principal, &found)? {
+                    Standing::Hidden => return Err(ApiError::NotFound),
+                    Standing::Read => {
                         return Err(ApiError::Forbidden(
                             "revoking needs authorizations:manage on the organization, or \
                              applications:manage on the application"
                                 .into(),
                         ))
                     }
-                    Reach::Revoke => {}
+                    Standing::Revoke => {}
                 }
                 let org = customer_organization(conn, &found)?;
                 let was_live = authorizations::revoke(conn, found.id, now)?;
@@ -130,14 +130,14 @@ fn customer_organization(
 
 /// The customer's side (`authorizations:manage` on the organization) or the integrator's
 /// (its access to the application).
-fn reach(
+fn standing(
     conn: &mut DbConnection,
     principal: &Principal,
     authorization: &Authorization,
-) -> ApiResult<Reach> {
+) -> ApiResult<Standing> {
     if let Some(org) = customer_organization(conn, authorization)? {
         if permissions_at(conn, principal, &org)?.contains(Permission::AuthorizationsManage) {
-            return Ok(Reach::Revoke);
+            return Ok(Standing::Revoke);
         }
     }
     let app = applications::in_network(
@@ -148,18 +148,18 @@ fn reach(
     .into_iter()
     .next();
     let Some(app) = app else {
-        return Ok(Reach::Hidden);
+        return Ok(Standing::Hidden);
     };
     let holder = organizations::in_network(conn, app.network_id, &[app.organization_id])?
         .into_iter()
         .next();
     let Some(holder) = holder else {
-        return Ok(Reach::Hidden);
+        return Ok(Standing::Hidden);
     };
     let placed = placed_grants_in(conn, principal, holder.network_id)?;
     Ok(match access_to_application(&placed, &holder, app.id) {
-        ApplicationAccess::Manage => Reach::Revoke,
-        ApplicationAccess::Read => Reach::Read,
-        ApplicationAccess::Hidden => Reach::Hidden,
+        ApplicationAccess::Manage => Standing::Revoke,
+        ApplicationAccess::Read => Standing::Read,
+        ApplicationAccess::Hidden => Standing::Hidden,
     })
 }
