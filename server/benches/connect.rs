@@ -33,7 +33,7 @@ use serde_json::{json, Value};
 use orgraph::auth::{TokenKeys, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
 use support::server::{agent, Server};
 use support::{
-    load_average, ms, read_flags, BackendArg, BenchResult, FreshDatabase, Machine, Samples,
+    load_average, median, ms, BackendArg, BenchResult, FreshDatabase, LoadArgs, Machine, Samples,
 };
 
 const USAGE: &str = "usage: connect [--seconds S (per round, default 3)] [--rounds N (default 3)] \
@@ -41,13 +41,6 @@ const USAGE: &str = "usage: connect [--seconds S (per round, default 3)] [--roun
 
 const SECRET: &str = "orgraph-bench-secret-orgraph-bench-secret";
 const REDIRECT: &str = "http://127.0.0.1:9/callback";
-
-struct Args {
-    seconds: u64,
-    rounds: usize,
-    clients: usize,
-    workers: u32,
-}
 
 /// A token endpoint and the chains of refresh tokens its clients follow.
 struct RefreshTarget {
@@ -58,25 +51,13 @@ struct RefreshTarget {
 }
 
 fn main() -> BenchResult<()> {
-    let mut args = Args {
-        seconds: 3,
-        rounds: 3,
-        clients: 4,
-        workers: 2,
-    };
-    read_flags(
+    let args = LoadArgs::read(
         USAGE,
-        &[],
-        |_| {},
-        |flag, value| {
-            match flag {
-                "--seconds" => args.seconds = value.parse()?,
-                "--rounds" => args.rounds = value.parse()?,
-                "--clients" => args.clients = value.parse()?,
-                "--workers" => args.workers = value.parse()?,
-                other => return Err(format!("unknown argument {other}\n{USAGE}").into()),
-            }
-            Ok(())
+        LoadArgs {
+            seconds: 3,
+            rounds: 3,
+            clients: 4,
+            workers: 2,
         },
     )?;
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_orgraph"));
@@ -185,12 +166,6 @@ fn main() -> BenchResult<()> {
     }
     println!("load average at end {}", load_average());
     Ok(())
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted[sorted.len() / 2]
 }
 
 fn basic(client_id: &str, secret: &str) -> String {

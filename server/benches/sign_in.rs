@@ -22,20 +22,13 @@ use serde_json::{json, Value};
 
 use orgraph::auth::{TokenKeys, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
 use support::server::{agent, Server};
-use support::{load_average, read_flags, BenchResult, Machine};
+use support::{load_average, median, BenchResult, LoadArgs, Machine};
 
 const USAGE: &str = "usage: sign_in [--seconds S (per round, default 3)] [--rounds N (default 5)] \
 [--clients N (concurrent keep-alive clients, default 4)] [--workers N (server workers, default 2)]";
 
 const QUERY: &str = "{ viewer { email } }";
 const SECRET: &str = "orgraph-bench-secret-orgraph-bench-secret";
-
-struct Args {
-    seconds: u64,
-    rounds: usize,
-    clients: usize,
-    workers: u32,
-}
 
 /// How one request authenticates: its headers.
 #[derive(Clone)]
@@ -46,25 +39,13 @@ struct Credentials {
 }
 
 fn main() -> BenchResult<()> {
-    let mut args = Args {
-        seconds: 3,
-        rounds: 5,
-        clients: 4,
-        workers: 2,
-    };
-    read_flags(
+    let args = LoadArgs::read(
         USAGE,
-        &[],
-        |_| {},
-        |flag, value| {
-            match flag {
-                "--seconds" => args.seconds = value.parse()?,
-                "--rounds" => args.rounds = value.parse()?,
-                "--clients" => args.clients = value.parse()?,
-                "--workers" => args.workers = value.parse()?,
-                other => return Err(format!("unknown argument {other}\n{USAGE}").into()),
-            }
-            Ok(())
+        LoadArgs {
+            seconds: 3,
+            rounds: 5,
+            clients: 4,
+            workers: 2,
         },
     )?;
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_orgraph"));
@@ -142,11 +123,6 @@ fn main() -> BenchResult<()> {
             rates[i].push(rate);
         }
     }
-    let median = |v: &[f64]| {
-        let mut v = v.to_vec();
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
     let baseline = median(&rates[0]);
     println!(
         "\n| Authentication | requests/s (median of {} rounds of {} s, {} clients, {} workers) | vs. HS256 | target |\n|---|---|---|---|",

@@ -63,6 +63,47 @@ pub fn read_flags(
     Ok(())
 }
 
+/// The shape of a load benchmark run in rounds: the same flags for every one of them.
+pub struct LoadArgs {
+    /// Length of one round of one contender.
+    pub seconds: u64,
+    pub rounds: usize,
+    /// Concurrent keep-alive clients.
+    pub clients: usize,
+    /// Server workers.
+    pub workers: u32,
+}
+
+impl LoadArgs {
+    /// Reads `--seconds --rounds --clients --workers` over `defaults`.
+    pub fn read(usage: &str, defaults: Self) -> BenchResult<Self> {
+        let mut args = defaults;
+        read_flags(
+            usage,
+            &[],
+            |_| {},
+            |flag, value| {
+                match flag {
+                    "--seconds" => args.seconds = value.parse()?,
+                    "--rounds" => args.rounds = value.parse()?,
+                    "--clients" => args.clients = value.parse()?,
+                    "--workers" => args.workers = value.parse()?,
+                    other => return Err(format!("unknown argument {other}\n{usage}").into()),
+                }
+                Ok(())
+            },
+        )?;
+        Ok(args)
+    }
+}
+
+/// The median of some rates.
+pub fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(sorted.len() / 2).copied().unwrap_or(0.0)
+}
+
 /// A fresh database, removed when dropped.
 pub enum FreshDatabase {
     Sqlite {

@@ -128,18 +128,13 @@ pub async fn token(
         None => return invalid_request("grant_type is required"),
     };
     match issued {
-        Ok(tokens) => cors(
-            HttpResponse::Ok()
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .insert_header((header::PRAGMA, "no-cache"))
-                .json(json!({
+        Ok(tokens) => client_answer(json!({
                     "access_token": tokens.access_token,
                     "token_type": "Bearer",
                     "expires_in": tokens.expires_in,
                     "refresh_token": tokens.refresh_token,
-                    "scope": tokens.scope,
-                })),
-        ),
+            "scope": tokens.scope,
+        })),
         Err(error) => token_error(error, form.used_basic),
     }
 }
@@ -175,11 +170,7 @@ pub async fn revoke(
         _ => return invalid_request("send either token or sub (an organization id)"),
     };
     match done {
-        Ok(()) => cors(
-            HttpResponse::Ok()
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .finish(),
-        ),
+        Ok(()) => client_answer(json!({})),
         Err(error) => token_error(error, form.used_basic),
     }
 }
@@ -240,9 +231,16 @@ pub async fn introspect(
         Ok(None) => json!({ "active": false }),
         Err(error) => return token_error(error, form.used_basic),
     };
+    client_answer(body)
+}
+
+/// A successful answer to a client: JSON, never cached (RFC 6749 §5.1), readable from any
+/// origin.
+fn client_answer(body: serde_json::Value) -> HttpResponse {
     cors(
         HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::PRAGMA, "no-cache"))
             .json(body),
     )
 }
