@@ -2,11 +2,8 @@
 //! organization, and the rules of the OAuth exchanges that lead to it.
 
 use chrono::{DateTime, Duration, Utc};
-use sha2::{Digest, Sha256};
+use orgraph_rules::{pkce, OAuthErrorCode};
 use subtle::ConstantTimeEq;
-
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 
 use super::ids::{ApplicationId, AuthorizationId, NetworkId, OrganizationId, UserId};
 use super::organization::Organization;
@@ -78,13 +75,14 @@ pub enum ConnectRefusal {
 impl ConnectRefusal {
     /// The OAuth `error` code.
     pub fn code(&self) -> &'static str {
-        match self {
-            Self::InvalidRequest(_) => "invalid_request",
-            Self::InvalidScope(_) => "invalid_scope",
-            Self::InvalidGrant(_) => "invalid_grant",
-            Self::AccessDenied(_) => "access_denied",
-            Self::UnsupportedResponseType(_) => "unsupported_response_type",
-        }
+        let code = match self {
+            Self::InvalidRequest(_) => OAuthErrorCode::InvalidRequest,
+            Self::InvalidScope(_) => OAuthErrorCode::InvalidScope,
+            Self::InvalidGrant(_) => OAuthErrorCode::InvalidGrant,
+            Self::AccessDenied(_) => OAuthErrorCode::AccessDenied,
+            Self::UnsupportedResponseType(_) => OAuthErrorCode::UnsupportedResponseType,
+        };
+        code.as_str()
     }
 
     pub fn description(&self) -> &str {
@@ -150,12 +148,12 @@ pub fn check_pkce(challenge: Option<&str>, verifier: Option<&str>) -> Result<(),
             "code_verifier is required: the authorization request sent a code_challenge".into(),
         )),
         (Some(challenge), Some(verifier)) => {
-            if !is_pkce_verifier(verifier) {
+            if !pkce::is_verifier(verifier) {
                 return Err(ConnectRefusal::InvalidGrant(
                     "code_verifier must be 43 to 128 characters of [A-Za-z0-9-._~]".into(),
                 ));
             }
-            let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+            let computed = pkce::challenge_s256(verifier);
             if bool::from(computed.as_bytes().ct_eq(challenge.as_bytes())) {
                 Ok(())
             } else {
@@ -165,14 +163,6 @@ pub fn check_pkce(challenge: Option<&str>, verifier: Option<&str>) -> Result<(),
             }
         }
     }
-}
-
-/// RFC 7636 §4.1: 43–128 unreserved characters.
-fn is_pkce_verifier(text: &str) -> bool {
-    (43..=128).contains(&text.len())
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
 /// A `code_challenge` as RFC 7636 §4.2 writes an S256 one: 43 base64url characters.
@@ -193,11 +183,7 @@ pub fn check_challenge(
             "code_challenge_method must be S256".into(),
         )),
         (Some(challenge), _) => {
-            let well_formed = challenge.len() == 43
-                && challenge
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-            if well_formed {
+            if pkce::is_challenge(challenge) {
                 Ok(Some(challenge.to_owned()))
             } else {
                 Err(ConnectRefusal::InvalidRequest(

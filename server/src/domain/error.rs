@@ -23,3 +23,9 @@ impl DomainError {
 }
 
 pub type DomainResult<T> = Result<T, DomainError>;
+
+impl From<orgraph_rules::settings::InvalidSettingKey> for DomainError {
+    fn from(error: orgraph_rules::settings::InvalidSettingKey) -> Self {
+        Self::invalid("key", error.0)
+    }
+}

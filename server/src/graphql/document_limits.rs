@@ -8,6 +8,7 @@
 //! recursion-depth check, validation and the complexity and depth walks, which all expand
 //! fragment spreads and take time exponential in the length of a document built for it.
 
+use orgraph_rules::ErrorCode;
 use std::sync::Arc;
 
 use async_graphql::extensions::{
@@ -53,8 +54,10 @@ impl Extension for DocumentLimits {
 fn refused(refusal: Refusal) -> ServerError {
     let code = match refusal {
         // Not too large: invalid (validation would say so, after expanding it forever).
-        Refusal::FragmentCycle { .. } => "BAD_USER_INPUT",
-        Refusal::TooLarge { .. } | Refusal::TooManyArguments { .. } => "LIMIT_EXCEEDED",
+        Refusal::FragmentCycle { .. } => ErrorCode::BadUserInput.as_str(),
+        Refusal::TooLarge { .. } | Refusal::TooManyArguments { .. } => {
+            ErrorCode::LimitExceeded.as_str()
+        }
     };
     let mut error = ServerError::new(refusal.to_string(), None);
     let mut extensions = ErrorExtensionValues::default();

@@ -3,6 +3,7 @@
 //! token; with neither the request is anonymous (resolvers then answer `UNAUTHENTICATED`);
 //! an invalid token or an ended session is refused outright.
 
+use orgraph_rules::ErrorCode;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -48,11 +49,17 @@ impl ResponseError for AuthRejection {
 
     fn error_response(&self) -> HttpResponse {
         let (code, challenge) = match self {
-            Self::Internal => ("INTERNAL", None),
-            Self::InvalidToken => ("UNAUTHENTICATED", Some(r#"Bearer error="invalid_token""#)),
-            Self::MalformedHeader => ("UNAUTHENTICATED", Some(r#"Bearer error="invalid_request""#)),
-            Self::SessionEnded => ("UNAUTHENTICATED", None),
-            Self::MissingCsrf => ("FORBIDDEN", None),
+            Self::Internal => (ErrorCode::Internal.as_str(), None),
+            Self::InvalidToken => (
+                ErrorCode::Unauthenticated.as_str(),
+                Some(r#"Bearer error="invalid_token""#),
+            ),
+            Self::MalformedHeader => (
+                ErrorCode::Unauthenticated.as_str(),
+                Some(r#"Bearer error="invalid_request""#),
+            ),
+            Self::SessionEnded => (ErrorCode::Unauthenticated.as_str(), None),
+            Self::MissingCsrf => (ErrorCode::Forbidden.as_str(), None),
         };
         let mut response = HttpResponse::build(self.status_code());
         if let Some(challenge) = challenge {

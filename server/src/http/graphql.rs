@@ -11,6 +11,7 @@ use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, ErrorExtensionValues, Request, Value};
 use futures_util::StreamExt;
+use orgraph_rules::ErrorCode;
 
 use crate::graphql::batches;
 use crate::graphql::loaders::Loaders;
@@ -96,7 +97,7 @@ pub async fn graphql_post(
                 format,
                 StatusCode::BAD_REQUEST,
                 "the request body could not be read",
-                "BAD_USER_INPUT",
+                ErrorCode::BadUserInput.as_str(),
             );
         };
         if bytes.len() + chunk.len() > MAX_BODY_BYTES {
@@ -104,7 +105,7 @@ pub async fn graphql_post(
                 format,
                 StatusCode::PAYLOAD_TOO_LARGE,
                 &format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
-                "LIMIT_EXCEEDED",
+                ErrorCode::LimitExceeded.as_str(),
             );
         }
         bytes.extend_from_slice(&chunk);
@@ -117,7 +118,7 @@ pub async fn graphql_post(
                 format,
                 StatusCode::BAD_REQUEST,
                 &format!("a batch is an array of 1 to {MAX_BATCH} request objects"),
-                "BAD_USER_INPUT",
+                ErrorCode::BadUserInput.as_str(),
             )
         }
         Ok(batch) => batch,
@@ -126,7 +127,7 @@ pub async fn graphql_post(
                 format,
                 StatusCode::BAD_REQUEST,
                 &format!("the body is not a GraphQL request: {error}"),
-                "BAD_USER_INPUT",
+                ErrorCode::BadUserInput.as_str(),
             )
         }
     };
@@ -165,7 +166,7 @@ pub async fn graphql_get(req: HttpRequest, state: web::Data<AppState>) -> HttpRe
             format,
             StatusCode::BAD_REQUEST,
             &error.to_string(),
-            "BAD_USER_INPUT",
+            ErrorCode::BadUserInput.as_str(),
         ),
     }
 }
@@ -204,9 +205,9 @@ async fn execute(
             StatusCode::BAD_REQUEST,
             &format!("a batch holds 1 to {MAX_BATCH} operations"),
             if requests.is_empty() {
-                "BAD_USER_INPUT"
+                ErrorCode::BadUserInput.as_str()
             } else {
-                "LIMIT_EXCEEDED"
+                ErrorCode::LimitExceeded.as_str()
             },
         );
     }
@@ -218,7 +219,7 @@ async fn execute(
                 format,
                 StatusCode::PAYLOAD_TOO_LARGE,
                 &format!("the query document is larger than {MAX_DOCUMENT_BYTES} bytes"),
-                "LIMIT_EXCEEDED",
+                ErrorCode::LimitExceeded.as_str(),
             );
         }
         if request.query.trim().is_empty() {
@@ -226,7 +227,7 @@ async fn execute(
                 format,
                 StatusCode::BAD_REQUEST,
                 "the request has no query",
-                "BAD_USER_INPUT",
+                ErrorCode::BadUserInput.as_str(),
             );
         }
         if read_only && is_mutation(&request) {
@@ -235,7 +236,7 @@ async fn execute(
                 .content_type(content_type(format))
                 .json(graphql_error_body(
                     "mutations must be sent with POST",
-                    "BAD_USER_INPUT",
+                    ErrorCode::BadUserInput.as_str(),
                 ));
         }
         let statements = StatementCounter::default();
@@ -292,7 +293,7 @@ async fn execute(
                 format,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal error",
-                "INTERNAL",
+                ErrorCode::Internal.as_str(),
             )
         }
     }
@@ -357,9 +358,9 @@ fn code_for_unclassified(message: &str) -> &'static str {
         || message.contains("too complex")
         || message.contains("recursive")
     {
-        "LIMIT_EXCEEDED"
+        ErrorCode::LimitExceeded.as_str()
     } else {
-        "BAD_USER_INPUT"
+        ErrorCode::BadUserInput.as_str()
     }
 }
 

@@ -39,6 +39,9 @@ pub struct AuthorizeRequest {
     pub state: Option<String>,
     pub code_challenge: Option<String>,
     pub code_challenge_method: Option<String>,
+    /// The client suggests including sub-organizations: the consent page starts with the
+    /// box ticked; the person decides.
+    pub include_sub_organizations: bool,
 }
 
 /// An authorization request found valid: where to send the answer, and what is asked.
@@ -153,6 +156,9 @@ pub struct IssuedTokens {
     pub expires_in: i64,
     pub refresh_token: String,
     pub scope: String,
+    /// Which organization the tokens act on, so the client needn't decode the token.
+    pub organization_id: OrganizationId,
+    pub include_sub_organizations: bool,
 }
 
 /// The most organizations the consent page offers.
@@ -725,6 +731,8 @@ fn issue(
         expires_in: ACCESS_TOKEN_LIFETIME.num_seconds(),
         refresh_token,
         scope,
+        organization_id: authorization.organization_id,
+        include_sub_organizations: authorization.include_sub_organizations,
     })
 }
 

@@ -1,5 +1,7 @@
 //! The one error type of the API, with the public codes of SPEC §6.
 
+use orgraph_rules::ErrorCode;
+
 use crate::domain::DomainError;
 use crate::store::StoreError;
 
@@ -25,15 +27,16 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn code(&self) -> &'static str {
-        match self {
-            Self::Unauthenticated => "UNAUTHENTICATED",
-            Self::Forbidden(_) => "FORBIDDEN",
-            Self::NotFound => "NOT_FOUND",
-            Self::BadUserInput { .. } => "BAD_USER_INPUT",
-            Self::Conflict(_) => "CONFLICT",
-            Self::LimitExceeded(_) => "LIMIT_EXCEEDED",
-            Self::Internal(_) => "INTERNAL",
-        }
+        let code = match self {
+            Self::Unauthenticated => ErrorCode::Unauthenticated,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::NotFound => ErrorCode::NotFound,
+            Self::BadUserInput { .. } => ErrorCode::BadUserInput,
+            Self::Conflict(_) => ErrorCode::Conflict,
+            Self::LimitExceeded(_) => ErrorCode::LimitExceeded,
+            Self::Internal(_) => ErrorCode::Internal,
+        };
+        code.as_str()
     }
 
     pub fn bad_input(field: &str, message: impl std::fmt::Display) -> Self {
@@ -80,3 +83,9 @@ impl From<diesel::result::Error> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<orgraph_rules::settings::InvalidSettingKey> for ApiError {
+    fn from(error: orgraph_rules::settings::InvalidSettingKey) -> Self {
+        DomainError::from(error).into()
+    }
+}

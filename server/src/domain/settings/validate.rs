@@ -3,12 +3,11 @@
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
-use super::MergeStrategy;
+use super::SettingKey;
 use crate::domain::error::{DomainError, DomainResult};
 
 /// Largest value of a custom `x-` key, serialized.
 pub const CUSTOM_VALUE_MAX_BYTES: usize = 16 * 1024;
-const CUSTOM_KEY_MAX_CHARS: usize = 64;
 const TEXT_MAX_CHARS: usize = 200;
 const URL_MAX_CHARS: usize = 2048;
 const HOLIDAYS_MAX: usize = 366;
@@ -22,85 +21,6 @@ const WEEKDAYS: [&str; 7] = [
     "saturday",
     "sunday",
 ];
-
-/// A setting key: one of the known keys, or a custom `x-` key.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SettingKey {
-    Address,
-    Branding,
-    BookingSettings,
-    TimeGrid,
-    WorkingHours,
-    PublicHolidays,
-    Custom(String),
-}
-
-impl SettingKey {
-    pub fn parse(raw: &str) -> DomainResult<Self> {
-        Ok(match raw {
-            "address" => Self::Address,
-            "branding" => Self::Branding,
-            "bookingSettings" => Self::BookingSettings,
-            "timeGrid" => Self::TimeGrid,
-            "workingHours" => Self::WorkingHours,
-            "publicHolidays" => Self::PublicHolidays,
-            custom if custom.starts_with("x-") => {
-                let name = &custom[2..];
-                let valid = !name.is_empty()
-                    && custom.chars().count() <= CUSTOM_KEY_MAX_CHARS
-                    && name
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-                if !valid {
-                    return Err(DomainError::invalid(
-                        "key",
-                        format!(
-                            "custom keys are `x-` followed by letters, digits, '-', '_' or '.' \
-                             (at most {CUSTOM_KEY_MAX_CHARS} characters in all)"
-                        ),
-                    ));
-                }
-                Self::Custom(custom.to_owned())
-            }
-            other => {
-                return Err(DomainError::invalid(
-                    "key",
-                    format!(
-                        "unknown setting `{}`: the known keys are address, branding, \
-                         bookingSettings, timeGrid, workingHours and publicHolidays; custom \
-                         keys start with `x-`",
-                        other.chars().take(64).collect::<String>()
-                    ),
-                ))
-            }
-        })
-    }
-
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Address => "address",
-            Self::Branding => "branding",
-            Self::BookingSettings => "bookingSettings",
-            Self::TimeGrid => "timeGrid",
-            Self::WorkingHours => "workingHours",
-            Self::PublicHolidays => "publicHolidays",
-            Self::Custom(key) => key,
-        }
-    }
-
-    /// The strategy for a value of this key (custom keys: MERGE for objects, else REPLACE).
-    pub fn strategy_for(&self, value: &Value) -> MergeStrategy {
-        match self {
-            Self::Address | Self::Branding | Self::BookingSettings | Self::TimeGrid => {
-                MergeStrategy::Merge
-            }
-            Self::WorkingHours => MergeStrategy::Replace,
-            Self::PublicHolidays => MergeStrategy::Append,
-            Self::Custom(_) if value.is_object() => MergeStrategy::Merge,
-            Self::Custom(_) => MergeStrategy::Replace,
-        }
-    }
-}
 
 /// Checks a value against its key's shape. Merged keys accept partial objects: a definition
 /// may override a single field of what it inherits.

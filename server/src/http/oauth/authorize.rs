@@ -62,6 +62,9 @@ fn request_of(params: &HashMap<String, String>) -> AuthorizeRequest {
         state: get("state"),
         code_challenge: get("code_challenge"),
         code_challenge_method: get("code_challenge_method"),
+        include_sub_organizations: params
+            .get("include_sub_organizations")
+            .is_some_and(|v| v == "true"),
     }
 }
 

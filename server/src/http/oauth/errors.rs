@@ -3,6 +3,7 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
+use orgraph_rules::OAuthErrorCode;
 use serde_json::json;
 
 use crate::service::connect::TokenError;
@@ -13,7 +14,7 @@ pub fn token_error(error: TokenError, used_basic: bool) -> HttpResponse {
     let (status, code, description) = match &error {
         TokenError::InvalidClient => (
             StatusCode::UNAUTHORIZED,
-            "invalid_client",
+            OAuthErrorCode::InvalidClient.as_str(),
             "client authentication failed".to_owned(),
         ),
         TokenError::Refused(refusal) => (
@@ -23,19 +24,19 @@ pub fn token_error(error: TokenError, used_basic: bool) -> HttpResponse {
         ),
         TokenError::UnauthorizedClient(why) => (
             StatusCode::BAD_REQUEST,
-            "unauthorized_client",
+            OAuthErrorCode::UnauthorizedClient.as_str(),
             (*why).to_owned(),
         ),
         TokenError::UnsupportedGrantType => (
             StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
+            OAuthErrorCode::UnsupportedGrantType.as_str(),
             "grant_type must be authorization_code or refresh_token".to_owned(),
         ),
         TokenError::Api(inner) => {
             tracing::error!(error = %inner, "an OAuth request failed");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
+                OAuthErrorCode::ServerError.as_str(),
                 "internal error".to_owned(),
             )
         }
@@ -52,6 +53,6 @@ pub fn invalid_request(description: &str) -> HttpResponse {
     cors(
         HttpResponse::BadRequest()
             .insert_header((header::CACHE_CONTROL, "no-store"))
-            .json(json!({ "error": "invalid_request", "error_description": description })),
+            .json(json!({ "error": OAuthErrorCode::InvalidRequest.as_str(), "error_description": description })),
     )
 }

@@ -63,8 +63,9 @@ pub fn consent(
             "<label for=\"organization\">Organization</label>\n\
              <select id=\"organization\" name=\"organization_id\" required autofocus>\n\
              <option value=\"\" selected disabled>Choose an organization…</option>\n{options}</select>\n\
-             <label class=\"orgraph-check\"><input type=\"checkbox\" name=\"include_sub_organizations\" value=\"true\"> \
-             Include its sub-organizations</label>\n"
+             <label class=\"orgraph-check\"><input type=\"checkbox\" name=\"include_sub_organizations\" value=\"true\"{checked}> \
+             Include its sub-organizations</label>\n",
+            checked = if request.include_sub_organizations { " checked" } else { "" }
         )
     };
     let approve = if screen.choices.is_empty() {

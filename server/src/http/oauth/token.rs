@@ -134,6 +134,8 @@ pub async fn token(
                     "expires_in": tokens.expires_in,
                     "refresh_token": tokens.refresh_token,
             "scope": tokens.scope,
+            "organization_id": tokens.organization_id.to_string(),
+            "include_sub_organizations": tokens.include_sub_organizations,
         })),
         Err(error) => token_error(error, form.used_basic),
     }

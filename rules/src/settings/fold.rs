@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::validate::SettingKey;
+use super::key::SettingKey;
 use super::MergeStrategy;
 
 /// One organization of an ancestor chain, for one key.

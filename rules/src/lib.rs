@@ -1,0 +1,14 @@
+//! The rules Orgraph's server and its WebAssembly SDK both run, so a client can check and
+//! preview what the server will decide: permission (scope) names, the public error codes,
+//! PKCE, and the settings fold (SPEC §2, §3, §5, §6).
+//!
+//! Nothing here does I/O or knows about databases or HTTP; CI checks that the SDK's
+//! dependency tree stays free of the server's.
+
+pub mod codes;
+pub mod permission;
+pub mod pkce;
+pub mod settings;
+
+pub use codes::{ErrorCode, OAuthErrorCode};
+pub use permission::{Permission, PermissionSet};
