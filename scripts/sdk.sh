@@ -8,7 +8,7 @@ SDK_PACKAGE_DIR=${CARGO_TARGET_DIR:-target}/sdk-package
 # (`cargo install --locked` fails for it here, so without --locked; about 3 minutes once).
 ensure_wasm_toolchain() {
   local pinned installed
-  pinned=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' sdk-wasm/Cargo.toml)
+  pinned=$(sed -n 's/^wasm-bindgen = .*"=\([0-9.]*\)".*/\1/p' sdk-wasm/Cargo.toml)
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     echo "==> rustup target add wasm32-unknown-unknown"
     rustup target add wasm32-unknown-unknown
@@ -53,6 +53,8 @@ install_packed_sdk() {
 run_sdk_tests() {
   build_sdk_package
   install_packed_sdk tests/sdk
+  # The Chromium test reuses tests/browser/lib (playwright-core from tests/browser).
+  ensure_node_packages tests/browser
   ensure_node_packages tests/oidc
   echo "==> cargo build -p orgraph-server (the binary the SDK tests start)"
   cargo build -p orgraph-server

@@ -3,7 +3,12 @@
 //! PKCE, and the settings fold (SPEC §2, §3, §5, §6).
 //!
 //! Nothing here does I/O or knows about databases or HTTP; CI checks that the SDK's
-//! dependency tree stays free of the server's.
+//! dependency tree stays free of the server's. `no_std` (with `alloc`): the SDK's WebAssembly
+//! build leaves out std's panic and I/O machinery to stay small.
+
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
 
 pub mod codes;
 pub mod permission;

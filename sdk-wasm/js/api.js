@@ -14,7 +14,7 @@ export { startConnect, completeConnect, refreshTokens, revokeTokens } from './co
  */
 export async function foldSettings(input) {
   await init();
-  return JSON.parse(fromRust(() => wasm.foldSettings(JSON.stringify(input ?? {}))));
+  return fromRust(() => wasm.foldSettings(input ?? {}));
 }
 
 /** Orgraph's permission names, which are also Connect's scopes. */

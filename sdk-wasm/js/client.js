@@ -174,7 +174,7 @@ export class OrgraphClient {
   /** The current Connect tokens, in the token store's shape (undefined without Connect). */
   async tokens() {
     if (!this.#connect) return undefined;
-    return JSON.parse((await this.#tokenSet()).toJson());
+    return (await this.#tokenSet()).toStored();
   }
 
   /** Frees the Rust memory this client holds; `using client = new OrgraphClient(...)`. */
@@ -253,7 +253,7 @@ export class OrgraphClient {
       await init();
       const stored = this.#connect.tokens ?? (await this.#connect.tokenStore.get());
       if (!stored) throw new OrgraphError('the token store holds no tokens', { code: 'UNAUTHENTICATED' });
-      const next = fromRust(() => wasm.TokenSet.fromStored(JSON.stringify(stored)));
+      const next = fromRust(() => wasm.TokenSet.fromStored(stored));
       if (this.#tokens) next.free(); // another call loaded them meanwhile
       else this.#tokens = next;
     }
@@ -275,7 +275,7 @@ export class OrgraphClient {
         });
         this.#tokens?.free();
         this.#tokens = next;
-        await this.#connect.tokenStore?.set?.(JSON.parse(next.toJson()));
+        await this.#connect.tokenStore?.set?.(next.toStored());
       } finally {
         this.#refreshing = undefined;
       }

@@ -19,19 +19,19 @@ async function authorizationServer({ issuer, fetch: fetchImpl, signal }) {
       headers: { accept: 'application/json' },
       signal,
     });
-    const { text } = await readJson(response);
+    const { json } = await readJson(response);
     if (!response.ok) {
       throw new OrgraphError(`the authorization server's metadata answered HTTP ${response.status}`, {
         code: 'HTTP_ERROR',
         status: response.status,
       });
     }
-    cached = { text, at: Date.now() };
+    cached = { document: json ?? null, at: Date.now() };
     // Checked before it is cached: a document for another issuer is never kept.
-    fromRust(() => new wasm.AuthorizationServer(issuer, text)).free();
+    fromRust(() => new wasm.AuthorizationServer(issuer, cached.document)).free();
     metadataCache.set(issuer, cached);
   }
-  return fromRust(() => new wasm.AuthorizationServer(issuer, cached.text));
+  return fromRust(() => new wasm.AuthorizationServer(issuer, cached.document));
 }
 
 function clientAuthentication(clientId, clientSecret) {
@@ -60,12 +60,9 @@ async function tokenRequest(endpoint, { headers, form }, { fetch: fetchImpl, sig
     body: form.toString(),
     signal,
   });
-  const { text } = await readJson(response);
-  if (!response.ok) {
-    const { code, message } = JSON.parse(wasm.oauthError(response.status, text));
-    throw new OrgraphError(message, { code, status: response.status });
-  }
-  return fromRust(() => wasm.TokenSet.fromResponse(text, Date.now(), previousRefreshToken));
+  const { json } = await readJson(response);
+  if (!response.ok) throw oauthError(response.status, json);
+  return fromRust(() => wasm.TokenSet.fromResponse(json ?? null, Date.now(), previousRefreshToken));
 }
 
 /**
@@ -78,8 +75,8 @@ export async function startConnect(options) {
   const server = await authorizationServer(options ?? {});
   try {
     const random = crypto.getRandomValues(new Uint8Array(64));
-    return JSON.parse(
-      fromRust(() => server.start(clientId, redirectUri, scopes.map(String), Boolean(includeSubOrganizations), random)),
+    return fromRust(() =>
+      server.start(String(clientId ?? ''), String(redirectUri ?? ''), scopes.map(String), Boolean(includeSubOrganizations), random),
     );
   } finally {
     server.free();
@@ -159,16 +156,18 @@ export async function revokeTokens(options) {
     body: request.form.toString(),
     signal,
   });
-  if (!response.ok) {
-    const { text } = await readJson(response);
-    const { code, message } = JSON.parse(wasm.oauthError(response.status, text));
-    throw new OrgraphError(message, { code, status: response.status });
-  }
+  if (!response.ok) throw oauthError(response.status, (await readJson(response)).json);
+}
+
+/** An OAuth error answer as an OrgraphError with the server's `error` as its code. */
+function oauthError(status, body) {
+  const { code, message } = wasm.oauthError(status, body ?? null);
+  return new OrgraphError(message, { code, status });
 }
 
 function storedAndFreed(set) {
   try {
-    return JSON.parse(set.toJson());
+    return set.toStored();
   } finally {
     set.free();
   }

@@ -22,7 +22,7 @@ export class OrgraphError extends Error {
 }
 Object.defineProperty(OrgraphError.prototype, BRAND, { value: true });
 
-/** Runs a call into Rust, turning its `{ code, message }` errors into OrgraphErrors. */
+/** Runs a call into Rust, turning the `{ code, message }` objects it throws into OrgraphErrors. */
 export function fromRust(call) {
   try {
     return call();
@@ -32,13 +32,8 @@ export function fromRust(call) {
 }
 
 function rustError(thrown) {
-  if (typeof thrown === 'string') {
-    try {
-      const { code, message } = JSON.parse(thrown);
-      return new OrgraphError(message, { code });
-    } catch {
-      return new OrgraphError(thrown, { code: 'INTERNAL' });
-    }
+  if (!(thrown instanceof Error) && typeof thrown?.code === 'string' && typeof thrown?.message === 'string') {
+    return new OrgraphError(thrown.message, { code: thrown.code });
   }
   // wasm-bindgen's own argument checks (a number where a string belongs, ...).
   return new OrgraphError(thrown?.message ?? String(thrown), { code: 'INVALID_ARGUMENT', cause: thrown });

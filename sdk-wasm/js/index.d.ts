@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" />
 // Types of @orgraph/sdk. The unions marked "generated" are written at build time from the
 // Rust crate orgraph-rules, which the server uses too: they cannot drift from the server.
 
@@ -197,18 +198,18 @@ export declare class OrgraphClient implements Disposable {
   /** `data`; rejects with an OrgraphError when the response has errors. */
   query<TResult = unknown, TVariables = Record<string, unknown>>(
     document: Document<TResult, TVariables>,
-    variables?: TVariables,
+    variables?: NoInfer<TVariables>,
     options?: RequestOptions,
   ): Promise<TResult>;
   mutate<TResult = unknown, TVariables = Record<string, unknown>>(
     document: Document<TResult, TVariables>,
-    variables?: TVariables,
+    variables?: NoInfer<TVariables>,
     options?: RequestOptions,
   ): Promise<TResult>;
   /** The raw `{ data, errors, extensions }`. */
   execute<TResult = unknown, TVariables = Record<string, unknown>>(
     document: Document<TResult, TVariables>,
-    variables?: TVariables,
+    variables?: NoInfer<TVariables>,
     options?: RequestOptions,
   ): Promise<ExecutionResult<TResult>>;
 

@@ -12,7 +12,7 @@ const dist = join(root, 'dist');
 const run = (command, args, options = {}) =>
   execFileSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'], cwd: root, ...options });
 
-const pinned = readFileSync(join(root, 'Cargo.toml'), 'utf8').match(/wasm-bindgen = "=([0-9.]+)"/)?.[1];
+const pinned = readFileSync(join(root, 'Cargo.toml'), 'utf8').match(/^wasm-bindgen = .*"=([0-9.]+)"/m)?.[1];
 let installed = '';
 try {
   installed = execFileSync('wasm-bindgen', ['--version'], { encoding: 'utf8' }).trim().split(' ')[1];
@@ -38,11 +38,15 @@ const built = join(targetDir, 'wasm32-unknown-unknown', 'wasm-release', 'orgraph
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist);
 console.log('==> wasm-bindgen --target web');
-run('wasm-bindgen', ['--target', 'web', '--no-typescript', '--out-dir', dist, '--out-name', 'orgraph_sdk', built]);
+// The entries say where the module is (browser.js by URL, node.js by bytes): no default path.
+run('wasm-bindgen', [
+  '--target', 'web', '--no-typescript', '--omit-default-module-path',
+  '--out-dir', dist, '--out-name', 'orgraph_sdk', built,
+]);
 
-console.log('==> wasm-opt -Oz');
+console.log('==> wasm-opt -Oz --converge');
 const wasmFile = join(dist, 'orgraph_sdk_bg.wasm');
-run(process.execPath, [join(root, 'node_modules', 'binaryen', 'bin', 'wasm-opt'), '-Oz', wasmFile, '-o', wasmFile]);
+run(process.execPath, [join(root, 'node_modules', 'binaryen', 'bin', 'wasm-opt'), '-Oz', '--converge', wasmFile, '-o', wasmFile]);
 
 for (const file of readdirSync(join(root, 'js'))) {
   if (file.endsWith('.js')) copyFileSync(join(root, 'js', file), join(dist, file));

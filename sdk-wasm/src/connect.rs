@@ -2,6 +2,11 @@
 //! RFC 9207 `iss`): building the authorization URL and reading the callback. The JavaScript
 //! side does the I/O; every decision is made here.
 
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+
 use orgraph_rules::{pkce, Permission};
 use serde_json::Value;
 
@@ -41,9 +46,12 @@ pub struct Metadata {
 impl Metadata {
     /// Reads a metadata document; its `issuer` must be exactly the one it was fetched for
     /// (RFC 8414 §3.3), or a server could pose as another.
-    pub fn from_json(expected_issuer: &str, body: &str) -> SdkResult<Self> {
-        let document: Value = serde_json::from_str(body)
-            .map_err(|_| SdkError::invalid_response("the metadata document is not JSON"))?;
+    pub fn from_document(expected_issuer: &str, document: &Value) -> SdkResult<Self> {
+        if !document.is_object() {
+            return Err(SdkError::invalid_response(
+                "the metadata document is not a JSON object",
+            ));
+        }
         let text = |name: &str| document.get(name).and_then(Value::as_str);
         let issuer = text("issuer").unwrap_or_default();
         if issuer != expected_issuer {
@@ -222,8 +230,12 @@ mod tests {
 
     const ISSUER: &str = "http://127.0.0.1:8080";
 
+    fn from_json(issuer: &str, body: &str) -> SdkResult<Metadata> {
+        Metadata::from_document(issuer, &serde_json::from_str(body).unwrap())
+    }
+
     fn metadata() -> Metadata {
-        Metadata::from_json(
+        from_json(
             ISSUER,
             r#"{"issuer":"http://127.0.0.1:8080",
                 "authorization_endpoint":"http://127.0.0.1:8080/oauth/authorize",
@@ -261,12 +273,12 @@ mod tests {
             "https://as.example/.well-known/oauth-authorization-server/tenant"
         );
         assert!(metadata_url("as.example").is_err());
-        let posing = Metadata::from_json(
+        let posing = from_json(
             ISSUER,
             r#"{"issuer":"http://localhost:8080","authorization_endpoint":"http://a/x","token_endpoint":"http://a/t"}"#,
         );
         assert_eq!(posing.unwrap_err().code, code::ISSUER_MISMATCH);
-        let no_s256 = Metadata::from_json(
+        let no_s256 = from_json(
             ISSUER,
             r#"{"issuer":"http://127.0.0.1:8080","authorization_endpoint":"http://a/x","token_endpoint":"http://a/t","code_challenge_methods_supported":["plain"]}"#,
         );

@@ -5,22 +5,46 @@
 //! when to refresh, the settings fold — is here, shared with the server through
 //! `orgraph-rules` and unit-tested on the host. `fetch`, `AbortSignal`, async iterators and
 //! the token store are JavaScript's own, in `js/`; they stay there so the package is small
-//! and feels native. Errors cross as JSON `{ code, message }` strings that `js/` turns into
-//! `OrgraphError`s.
+//! and feels native. Values cross as plain JavaScript objects (`js_value`), errors as
+//! `{ code, message }` objects that `js/` turns into `OrgraphError`s.
+//!
+//! On wasm32 the crate is `no_std`: std's panic machinery (message formatting, I/O error
+//! strings, backtraces) is a large share of a small module, and a panic here is a bug that
+//! traps either way.
+
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+extern crate alloc;
 
 mod connect;
 mod error;
+mod js_value;
 mod settings;
 mod tokens;
 mod url;
 
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use orgraph_rules::{ErrorCode, OAuthErrorCode, Permission};
 use wasm_bindgen::prelude::*;
+
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
+/// A panic is a bug: trap without formatting anything.
+#[cfg(target_arch = "wasm32")]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 pub use error::{SdkError, SdkResult};
 
 fn thrown(error: SdkError) -> JsValue {
-    JsValue::from_str(&error.to_json())
+    js_value::error(error)
 }
 
 /// Every permission, which are also Connect's scope names.
@@ -64,10 +88,11 @@ pub struct AuthorizationServer {
 
 #[wasm_bindgen]
 impl AuthorizationServer {
-    /// Checks the document was issued by `issuer` and has what Connect needs.
+    /// Checks the document (parsed JSON) was issued by `issuer` and has what Connect needs.
     #[wasm_bindgen(constructor)]
-    pub fn new(issuer: &str, metadata_json: &str) -> Result<AuthorizationServer, JsValue> {
-        connect::Metadata::from_json(issuer, metadata_json)
+    pub fn new(issuer: &str, metadata: JsValue) -> Result<AuthorizationServer, JsValue> {
+        let document = js_value::to_value(&metadata).map_err(thrown)?;
+        connect::Metadata::from_document(issuer, &document)
             .map(|metadata| Self { metadata })
             .map_err(thrown)
     }
@@ -82,7 +107,7 @@ impl AuthorizationServer {
         self.metadata.revocation_endpoint.clone()
     }
 
-    /// `{ url, state, codeVerifier }` as JSON; `random` is 64 bytes from a CSPRNG.
+    /// `{ url, state, codeVerifier }`; `random` is 64 bytes from a CSPRNG.
     pub fn start(
         &self,
         client_id: &str,
@@ -90,7 +115,7 @@ impl AuthorizationServer {
         scopes: Vec<String>,
         include_sub_organizations: bool,
         random: &[u8],
-    ) -> Result<String, JsValue> {
+    ) -> Result<JsValue, JsValue> {
         let request = connect::ConnectRequest {
             client_id,
             redirect_uri,
@@ -98,12 +123,11 @@ impl AuthorizationServer {
             include_sub_organizations,
         };
         let started = connect::start(&self.metadata, &request, random).map_err(thrown)?;
-        Ok(serde_json::json!({
-            "url": started.url,
-            "state": started.state,
-            "codeVerifier": started.code_verifier,
-        })
-        .to_string())
+        Ok(js_value::from_value(&error::object([
+            ("url", started.url.into()),
+            ("state", started.state.into()),
+            ("codeVerifier", started.code_verifier.into()),
+        ])))
     }
 
     /// The code of a callback, once its issuer and `state` check out.
@@ -121,22 +145,24 @@ pub struct TokenSet {
 
 #[wasm_bindgen]
 impl TokenSet {
-    /// From a token endpoint's successful answer, received at `now_ms`.
+    /// From a token endpoint's successful answer (parsed JSON), received at `now_ms`.
     #[wasm_bindgen(js_name = fromResponse)]
     pub fn from_response(
-        body: &str,
+        body: JsValue,
         now_ms: f64,
         previous_refresh_token: Option<String>,
     ) -> Result<TokenSet, JsValue> {
-        tokens::Tokens::from_response(body, now_ms, previous_refresh_token.as_deref())
+        let body = js_value::to_value(&body).map_err(thrown)?;
+        tokens::Tokens::from_response(&body, now_ms, previous_refresh_token.as_deref())
             .map(|tokens| Self { tokens })
             .map_err(thrown)
     }
 
-    /// From what the application stored (`toJson`'s shape).
+    /// From what the application stored (`toStored`'s shape).
     #[wasm_bindgen(js_name = fromStored)]
-    pub fn from_stored(json: &str) -> Result<TokenSet, JsValue> {
-        tokens::Tokens::from_stored(json)
+    pub fn from_stored(stored: JsValue) -> Result<TokenSet, JsValue> {
+        let stored = js_value::to_value(&stored).map_err(thrown)?;
+        tokens::Tokens::from_stored(&stored)
             .map(|tokens| Self { tokens })
             .map_err(thrown)
     }
@@ -156,20 +182,25 @@ impl TokenSet {
         self.tokens.refresh_due(now_ms)
     }
 
-    #[wasm_bindgen(js_name = toJson)]
-    pub fn to_json(&self) -> String {
-        self.tokens.to_json()
+    /// The plain object an application's token store keeps.
+    #[wasm_bindgen(js_name = toStored)]
+    pub fn to_stored(&self) -> JsValue {
+        js_value::from_value(&self.tokens.to_value())
     }
 }
 
-/// An OAuth error answer as `{ code, message }` JSON.
+/// An OAuth error answer (its parsed body, or null) as `{ code, message }`.
 #[wasm_bindgen(js_name = oauthError)]
-pub fn oauth_error(status: u16, body: &str) -> String {
-    tokens::error_from_response(status, body).to_json()
+pub fn oauth_error(status: u16, body: JsValue) -> JsValue {
+    let body = js_value::to_value(&body).unwrap_or(serde_json::Value::Null);
+    js_value::error(tokens::error_from_response(status, &body))
 }
 
 /// The server's settings fold over the given organizations (see `settings::fold_settings`).
 #[wasm_bindgen(js_name = foldSettings)]
-pub fn fold_settings(input_json: &str) -> Result<String, JsValue> {
-    settings::fold_settings(input_json).map_err(thrown)
+pub fn fold_settings(input: JsValue) -> Result<JsValue, JsValue> {
+    let input = js_value::to_value(&input).map_err(thrown)?;
+    settings::fold_settings(&input)
+        .map(|answer| js_value::from_value(&answer))
+        .map_err(thrown)
 }

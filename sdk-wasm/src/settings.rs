@@ -1,29 +1,38 @@
 //! `foldSettings`: the server's settings fold over organizations the client already has, so
 //! an administration UI can preview a change before writing it.
 
-use std::collections::{BTreeSet, HashMap};
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use alloc::collections::{BTreeMap, BTreeSet};
 
 use orgraph_rules::settings::{effective_setting, ChainLink, Definition, SettingKey};
 use orgraph_rules::ErrorCode;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::error::{SdkError, SdkResult};
+use crate::error::{object, SdkError, SdkResult};
 
 /// One organization as the SDK is given it: GraphQL's `id`, `parent { id }` (or `parentId`), `settings { key value inherit }` and `settingLocks { key }` (or plain keys).
 struct Node {
     id: String,
     parent_id: Option<String>,
-    definitions: HashMap<String, Definition>,
+    definitions: BTreeMap<String, Definition>,
     locks: BTreeSet<String>,
 }
 
 /// Folds every organization of `input` (`{ organizations, keys? }`) and answers, in input
 /// order, `[{ organizationId, effectiveSettings: [{ key, value, strategy, sourceIds, locked,
 /// lockedById }] }]` — the server's `effectiveSettings` with ids for organizations.
-pub fn fold_settings(input: &str) -> SdkResult<String> {
-    let input: Value = serde_json::from_str(input)
-        .map_err(|_| SdkError::invalid_argument("foldSettings takes { organizations, keys? }"))?;
-    let nodes = read_nodes(&input)?;
+pub fn fold_settings(input: &Value) -> SdkResult<Value> {
+    if !input.is_object() {
+        return Err(SdkError::invalid_argument(
+            "foldSettings takes { organizations, keys? }",
+        ));
+    }
+    let nodes = read_nodes(input)?;
     let requested = match input.get("keys") {
         None | Some(Value::Null) => None,
         Some(Value::Array(keys)) => Some(
@@ -40,7 +49,7 @@ pub fn fold_settings(input: &str) -> SdkResult<String> {
         ),
         Some(_) => return Err(SdkError::invalid_argument("keys must be a list")),
     };
-    let index: HashMap<&str, usize> = nodes
+    let index: BTreeMap<&str, usize> = nodes
         .iter()
         .enumerate()
         .map(|(i, node)| (node.id.as_str(), i))
@@ -74,22 +83,22 @@ pub fn fold_settings(input: &str) -> SdkResult<String> {
                 })
                 .collect();
             if let Some(effective) = effective_setting(&key, &links) {
-                effective_settings.push(json!({
-                    "key": key.as_str(),
-                    "value": effective.value,
-                    "strategy": effective.strategy.as_str(),
-                    "sourceIds": effective.sources,
-                    "locked": effective.locked_by.is_some(),
-                    "lockedById": effective.locked_by,
-                }));
+                effective_settings.push(object([
+                    ("key", key.as_str().into()),
+                    ("strategy", effective.strategy.as_str().into()),
+                    ("sourceIds", effective.sources.into()),
+                    ("locked", effective.locked_by.is_some().into()),
+                    ("lockedById", effective.locked_by.into()),
+                    ("value", effective.value),
+                ]));
             }
         }
-        answers.push(json!({
-            "organizationId": node.id,
-            "effectiveSettings": effective_settings,
-        }));
+        answers.push(object([
+            ("organizationId", node.id.as_str().into()),
+            ("effectiveSettings", Value::Array(effective_settings)),
+        ]));
     }
-    Ok(Value::Array(answers).to_string())
+    Ok(Value::Array(answers))
 }
 
 fn read_nodes(input: &Value) -> SdkResult<Vec<Node>> {
@@ -117,7 +126,7 @@ fn read_node(org: &Value) -> SdkResult<Node> {
             ))
         }
     };
-    let mut definitions = HashMap::new();
+    let mut definitions = BTreeMap::new();
     for setting in org
         .get("settings")
         .and_then(Value::as_array)
@@ -164,7 +173,7 @@ fn read_node(org: &Value) -> SdkResult<Node> {
 fn chain_of<'a>(
     node: &'a Node,
     nodes: &'a [Node],
-    index: &HashMap<&str, usize>,
+    index: &BTreeMap<&str, usize>,
 ) -> SdkResult<Vec<&'a Node>> {
     let mut chain = vec![node];
     let mut at = node;
@@ -181,10 +190,12 @@ fn chain_of<'a>(
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn fold(input: Value) -> Value {
-        serde_json::from_str(&fold_settings(&input.to_string()).unwrap()).unwrap()
+        fold_settings(&input).unwrap()
     }
 
     #[test]
@@ -216,13 +227,13 @@ mod tests {
 
     #[test]
     fn requested_keys_are_checked_like_the_servers() {
-        let error = fold_settings(r#"{"organizations":[],"keys":["bogus"]}"#).unwrap_err();
+        let error = fold_settings(&json!({"organizations":[],"keys":["bogus"]})).unwrap_err();
         assert_eq!(error.code, "BAD_USER_INPUT");
         let cycle = fold_settings(
-            r#"{"organizations":[{"id":"a","parentId":"b"},{"id":"b","parentId":"a"}]}"#,
+            &json!({"organizations":[{"id":"a","parentId":"b"},{"id":"b","parentId":"a"}]}),
         );
         assert_eq!(cycle.unwrap_err().code, "INVALID_ARGUMENT");
-        let twice = fold_settings(r#"{"organizations":[{"id":"a"},{"id":"a"}]}"#);
+        let twice = fold_settings(&json!({"organizations":[{"id":"a"},{"id":"a"}]}));
         assert_eq!(twice.unwrap_err().code, "INVALID_ARGUMENT");
     }
 }

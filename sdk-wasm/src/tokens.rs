@@ -1,9 +1,13 @@
 //! Token sets: reading token responses (RFC 6749 §5), OAuth error answers, and when to
 //! refresh. Times are milliseconds since the epoch, passed in: the clock is the caller's.
 
-use serde_json::{json, Map, Value};
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
 
-use crate::error::{code, SdkError, SdkResult};
+use serde_json::Value;
+
+use crate::error::{code, object, SdkError, SdkResult};
 
 /// Refresh this long before the access token expires, so a request in flight doesn't carry
 /// a token that expires on the way.
@@ -25,11 +29,13 @@ impl Tokens {
     /// A successful token response. A response without a new refresh token keeps the one
     /// the client had (RFC 6749 §6).
     pub fn from_response(
-        body: &str,
+        body: &Value,
         now_ms: f64,
         previous_refresh_token: Option<&str>,
     ) -> SdkResult<Self> {
-        let object = parse_object(body)?;
+        let object = body
+            .as_object()
+            .ok_or_else(|| SdkError::invalid_response("the answer is not a JSON object"))?;
         let text = |name: &str| object.get(name).and_then(Value::as_str).map(str::to_owned);
         let access_token = text("access_token")
             .filter(|t| !t.is_empty())
@@ -61,8 +67,8 @@ impl Tokens {
     }
 
     /// Tokens as an application stored them (`to_json`'s shape).
-    pub fn from_stored(json: &str) -> SdkResult<Self> {
-        let object = parse_object(json).map_err(|_| {
+    pub fn from_stored(stored: &Value) -> SdkResult<Self> {
+        let object = stored.as_object().ok_or_else(|| {
             SdkError::invalid_argument(
                 "tokens must be an object like { accessToken, refreshToken, expiresAt }",
             )
@@ -90,31 +96,32 @@ impl Tokens {
     }
 
     /// The shape handed to the application's token store.
-    pub fn to_json(&self) -> String {
-        let mut object = Map::new();
-        object.insert("accessToken".into(), json!(self.access_token));
+    pub fn to_value(&self) -> Value {
         let optional = [
             (
                 "refreshToken",
-                self.refresh_token.as_ref().map(|t| json!(t)),
+                self.refresh_token.as_deref().map(Value::from),
             ),
-            ("expiresAt", self.expires_at_ms.map(|t| json!(t))),
-            ("scope", self.scope.as_ref().map(|s| json!(s))),
+            ("expiresAt", self.expires_at_ms.map(Value::from)),
+            ("scope", self.scope.as_deref().map(Value::from)),
             (
                 "organizationId",
-                self.organization_id.as_ref().map(|s| json!(s)),
+                self.organization_id.as_deref().map(Value::from),
             ),
             (
                 "includeSubOrganizations",
-                self.include_sub_organizations.map(|b| json!(b)),
+                self.include_sub_organizations.map(Value::from),
             ),
         ];
-        for (name, value) in optional {
-            if let Some(value) = value {
-                object.insert(name.into(), value);
-            }
-        }
-        Value::Object(object).to_string()
+        object(
+            [("accessToken", Value::from(self.access_token.as_str()))]
+                .into_iter()
+                .chain(
+                    optional
+                        .into_iter()
+                        .filter_map(|(name, value)| Some((name, value?))),
+                ),
+        )
     }
 
     /// Whether to refresh before the next request.
@@ -126,19 +133,10 @@ impl Tokens {
     }
 }
 
-fn parse_object(body: &str) -> SdkResult<Map<String, Value>> {
-    match serde_json::from_str(body) {
-        Ok(Value::Object(object)) => Ok(object),
-        _ => Err(SdkError::invalid_response(
-            "the answer is not a JSON object",
-        )),
-    }
-}
-
 /// An OAuth error answer (RFC 6749 §5.2) as an error with the server's `error` as its code;
 /// an answer that is not one is an `HTTP_ERROR`.
-pub fn error_from_response(status: u16, body: &str) -> SdkError {
-    let object = parse_object(body).ok();
+pub fn error_from_response(status: u16, body: &Value) -> SdkError {
+    let object = body.as_object();
     let field = |name: &str| {
         object
             .as_ref()
@@ -165,9 +163,18 @@ mod tests {
 
     const NOW: f64 = 1_780_000_000_000.0;
 
+    /// As the JavaScript side passes bodies: parsed, or null when they aren't JSON.
+    fn parse(body: &str) -> Value {
+        serde_json::from_str(body).unwrap_or(Value::Null)
+    }
+
+    fn response(body: &str, now_ms: f64, previous: Option<&str>) -> SdkResult<Tokens> {
+        Tokens::from_response(&parse(body), now_ms, previous)
+    }
+
     #[test]
     fn a_token_response_becomes_tokens_with_an_expiry() {
-        let tokens = Tokens::from_response(
+        let tokens = response(
             r#"{"access_token":"at","token_type":"Bearer","expires_in":3600,
                 "refresh_token":"rt","scope":"organization:read",
                 "organization_id":"org-1","include_sub_organizations":true}"#,
@@ -178,12 +185,12 @@ mod tests {
         assert_eq!(tokens.expires_at_ms, Some(NOW + 3_600_000.0));
         assert_eq!(tokens.refresh_token.as_deref(), Some("rt"));
         assert_eq!(tokens.organization_id.as_deref(), Some("org-1"));
-        assert_eq!(Tokens::from_stored(&tokens.to_json()).unwrap(), tokens);
+        assert_eq!(Tokens::from_stored(&tokens.to_value()).unwrap(), tokens);
     }
 
     #[test]
     fn refresh_is_due_shortly_before_expiry_and_only_with_a_refresh_token() {
-        let mut tokens = Tokens::from_response(
+        let mut tokens = response(
             r#"{"access_token":"at","token_type":"bearer","expires_in":60,"refresh_token":"rt"}"#,
             NOW,
             None,
@@ -199,7 +206,7 @@ mod tests {
 
     #[test]
     fn a_rotation_without_a_new_refresh_token_keeps_the_old_one() {
-        let tokens = Tokens::from_response(
+        let tokens = response(
             r#"{"access_token":"at2","token_type":"Bearer"}"#,
             NOW,
             Some("rt1"),
@@ -218,11 +225,11 @@ mod tests {
             r#"{"access_token":"at","token_type":"MAC"}"#,
             r#"{"access_token":"at","token_type":"Bearer","expires_in":"soon"}"#,
         ] {
-            let error = Tokens::from_response(body, NOW, None).unwrap_err();
+            let error = response(body, NOW, None).unwrap_err();
             assert_eq!(error.code, code::INVALID_RESPONSE, "{body}");
         }
         assert_eq!(
-            Tokens::from_stored(r#"{"refreshToken":"x"}"#)
+            Tokens::from_stored(&parse(r#"{"refreshToken":"x"}"#))
                 .unwrap_err()
                 .code,
             code::INVALID_ARGUMENT
@@ -233,10 +240,15 @@ mod tests {
     fn oauth_errors_keep_the_servers_code() {
         let error = error_from_response(
             400,
-            r#"{"error":"invalid_grant","error_description":"the refresh token was revoked"}"#,
+            &parse(
+                r#"{"error":"invalid_grant","error_description":"the refresh token was revoked"}"#,
+            ),
         );
         assert_eq!(error.code, "invalid_grant");
         assert_eq!(error.message, "the refresh token was revoked");
-        assert_eq!(error_from_response(502, "<html>").code, code::HTTP_ERROR);
+        assert_eq!(
+            error_from_response(502, &parse("<html>")).code,
+            code::HTTP_ERROR
+        );
     }
 }

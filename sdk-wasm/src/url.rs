@@ -1,5 +1,9 @@
 //! The little URL handling Connect needs: query strings in, query strings out.
 
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use crate::error::{SdkError, SdkResult};
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.
@@ -62,7 +66,7 @@ fn decode_component(text: &str) -> SdkResult<String> {
             b'%' => {
                 let hex = bytes
                     .get(i + 1..i + 3)
-                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| core::str::from_utf8(h).ok())
                     .and_then(|h| u8::from_str_radix(h, 16).ok())
                     .ok_or_else(|| {
                         SdkError::invalid_argument("the URL has a malformed %-escape")

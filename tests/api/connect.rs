@@ -907,6 +907,40 @@ fn refusals_speak_oauth() {
         .read_json()
         .expect("an OAuth error in JSON");
     assert_eq!(body["error"], "invalid_request", "{body}");
+    // /graphql too, so a public client can use its token; credentials never: a session
+    // cookie stays same-origin.
+    let preflight = cors_agent
+        .options(&format!("{}/graphql", connect.server.base))
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type",
+        )
+        .call()
+        .expect("OPTIONS");
+    assert_eq!(preflight.status().as_u16(), 204);
+    assert_eq!(allowed_origin(&preflight).as_deref(), Some("*"));
+    let allowed_headers = preflight
+        .headers()
+        .get("access-control-allow-headers")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        allowed_headers.contains("authorization"),
+        "{allowed_headers}"
+    );
+    let answer = cors_agent
+        .post(&format!("{}/graphql", connect.server.base))
+        .header("origin", "https://app.example")
+        .header("content-type", "application/json")
+        .send(r#"{"query":"{ __typename }"}"#.as_bytes())
+        .expect("POST");
+    assert_eq!(allowed_origin(&answer).as_deref(), Some("*"));
+    assert!(answer
+        .headers()
+        .get("access-control-allow-credentials")
+        .is_none());
     let consent = cors_agent
         .get(&format!(
             "{}{}",

@@ -1,5 +1,9 @@
 //! The fold from the root down to an organization.
 
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
 use serde_json::{Map, Value};
 
 use super::key::SettingKey;

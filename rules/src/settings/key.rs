@@ -1,5 +1,9 @@
 //! Setting keys and how each one's values combine down the tree.
 
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+
 use serde_json::Value;
 
 use super::MergeStrategy;
@@ -10,13 +14,13 @@ const CUSTOM_KEY_MAX_CHARS: usize = 64;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidSettingKey(pub String);
 
-impl std::fmt::Display for InvalidSettingKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for InvalidSettingKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(&self.0)
     }
 }
 
-impl std::error::Error for InvalidSettingKey {}
+impl core::error::Error for InvalidSettingKey {}
 
 /// A setting key: one of the known keys, or a custom `x-` key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -1,6 +1,7 @@
 //! HTTP routes: GraphQL, GraphiQL (with its assets), sign-in and health.
 
 mod auth;
+mod cors;
 mod errors;
 mod graphql;
 mod health;
@@ -29,20 +30,25 @@ pub struct AppState {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/graphql", web::post().to(graphql::graphql_post))
-        .route("/graphql", web::get().to(graphql::graphql_get))
-        .configure(pages::routes)
-        .configure(sign_in::routes)
-        .configure(oauth::routes)
-        .route("/healthz", web::get().to(health::healthz))
-        .route(
-            "/",
-            web::get().to(|| async {
-                actix_web::HttpResponse::TemporaryRedirect()
-                    .insert_header(("Location", "/graphql"))
-                    .finish()
-            }),
-        );
+    cfg.service(
+        web::resource("/graphql")
+            .wrap(from_fn(cors::any_origin))
+            .route(web::post().to(graphql::graphql_post))
+            .route(web::get().to(graphql::graphql_get))
+            .route(web::method(actix_web::http::Method::OPTIONS).to(cors::preflight)),
+    )
+    .configure(pages::routes)
+    .configure(sign_in::routes)
+    .configure(oauth::routes)
+    .route("/healthz", web::get().to(health::healthz))
+    .route(
+        "/",
+        web::get().to(|| async {
+            actix_web::HttpResponse::TemporaryRedirect()
+                .insert_header(("Location", "/graphql"))
+                .finish()
+        }),
+    );
 }
 
 /// Serves until the process is stopped.

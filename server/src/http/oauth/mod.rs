@@ -16,6 +16,7 @@ mod errors;
 mod pages;
 mod token;
 
+use crate::http::cors::{cors, preflight};
 use actix_web::http::{header, Method};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
@@ -67,28 +68,6 @@ fn client_form() -> web::FormConfig {
 
 /// Answers of the endpoints browsers of any origin may call. No credentials: clients
 /// authenticate with parameters or the Authorization header, never cookies.
-fn cors(mut response: HttpResponse) -> HttpResponse {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        header::HeaderValue::from_static("*"),
-    );
-    response
-}
-
-async fn preflight() -> HttpResponse {
-    cors(
-        HttpResponse::NoContent()
-            .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS"))
-            .insert_header((
-                header::ACCESS_CONTROL_ALLOW_HEADERS,
-                "authorization, content-type, dpop",
-            ))
-            .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"))
-            .finish(),
-    )
-}
-
 async fn metadata(state: web::Data<AppState>) -> HttpResponse {
     let issuer = state.connect.issuer();
     let scopes: Vec<&str> = Permission::ALL.iter().map(|p| p.as_str()).collect();
