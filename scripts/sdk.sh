@@ -61,3 +61,17 @@ run_sdk_tests() {
   echo "==> node --test (tests/sdk)"
   (cd tests/sdk && node --test)
 }
+
+# The SDK shares rules with the server, never the server itself: fails if its dependency tree
+# (on any target) reaches a database, the HTTP server or the server crate.
+check_sdk_dependencies() {
+  local forbidden='^(diesel|diesel_[a-z_]+|libsqlite3-sys|pq-sys|r2d2|actix[a-z_-]*|tokio|orgraph-server) '
+  local found
+  echo "==> cargo tree: the SDK depends on no server crate"
+  found=$(cargo tree -p orgraph-sdk --target all -e normal,build --prefix none | grep -E "$forbidden" | sort -u || true)
+  if [ -n "$found" ]; then
+    echo "the SDK's dependency tree reaches server crates:" >&2
+    echo "$found" >&2
+    return 1
+  fi
+}
