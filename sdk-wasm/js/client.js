@@ -206,7 +206,7 @@ export class OrgraphClient {
     const payload = JSON.stringify({ query: document.toString(), variables: variables ?? {} });
     let token = await this.#token(options.signal);
     let response = await this.#post(payload, token, options);
-    if (response.status === 401 && this.#connect) {
+    if (response.status === 401 && this.#connect && (await this.#tokenSet()).refreshToken) {
       token = await this.#tokenAfterRejection(token, options.signal);
       response = await this.#post(payload, token, options);
     }
@@ -260,6 +260,10 @@ export class OrgraphClient {
     return this.#tokens;
   }
 
+  /**
+   * Waits for the one shared refresh. The refresh itself ignores any caller's signal: an abort
+   * must not fail the other waiting requests, nor lose tokens the server already rotated.
+   */
   #refresh(signal) {
     this.#refreshing ??= (async () => {
       try {
@@ -271,7 +275,6 @@ export class OrgraphClient {
           clientSecret,
           refreshToken: current.refreshToken,
           fetch: this.#fetch,
-          signal,
         });
         this.#tokens?.free();
         this.#tokens = next;
@@ -280,8 +283,19 @@ export class OrgraphClient {
         this.#refreshing = undefined;
       }
     })();
-    return this.#refreshing;
+    return untilAborted(this.#refreshing, signal);
   }
+}
+
+/** `promise`, or a rejection with the signal's reason as soon as it aborts. */
+function untilAborted(promise, signal) {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 async function checkPermissionName(permission) {

@@ -72,6 +72,13 @@ async function tokenRequest(endpoint, { headers, form }, { fetch: fetchImpl, sig
 export async function startConnect(options) {
   const { clientId, redirectUri, scopes = [], includeSubOrganizations = false } = options ?? {};
   if (!Array.isArray(scopes)) throw new OrgraphError('scopes must be a list', { code: 'INVALID_ARGUMENT' });
+  await init();
+  // A typo fails here, before any request (the Rust side checks again as it builds the URL).
+  const known = wasm.scopeNames();
+  const unknown = scopes.find((scope) => !known.includes(scope));
+  if (unknown !== undefined) {
+    throw new OrgraphError(`${String(unknown).slice(0, 64)} is not a scope of Orgraph`, { code: 'invalid_scope' });
+  }
   const server = await authorizationServer(options ?? {});
   try {
     const random = crypto.getRandomValues(new Uint8Array(64));

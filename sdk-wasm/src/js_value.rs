@@ -84,12 +84,15 @@ pub fn from_value(value: &Value) -> JsValue {
         Value::String(text) => JsValue::from_str(text),
         Value::Array(items) => items.iter().map(from_value).collect::<Array>().into(),
         Value::Object(map) => {
-            let object = Object::new();
-            for (key, item) in map {
-                // Setting a data property on a fresh plain object cannot fail.
-                let _ = Reflect::set(&object, &JsValue::from_str(key), &from_value(item));
-            }
-            object.into()
+            // Object.fromEntries defines own properties: a key like `__proto__` stays a key
+            // (an assignment would set the prototype instead).
+            let entries: Array = map
+                .iter()
+                .map(|(key, item)| Array::of2(&JsValue::from_str(key), &from_value(item)))
+                .collect();
+            Object::from_entries(&entries)
+                .map(JsValue::from)
+                .unwrap_or(JsValue::NULL)
         }
     }
 }
