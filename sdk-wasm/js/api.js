@@ -7,6 +7,7 @@ export { init } from './wasm.js';
 export { OrgraphError } from './errors.js';
 export { OrgraphClient } from './client.js';
 export { startConnect, completeConnect, refreshTokens, revokeTokens } from './connect.js';
+export { scopes } from './scopes.js';
 
 /**
  * The server's own settings fold over organizations you already have (their `settings`,
@@ -15,10 +16,4 @@ export { startConnect, completeConnect, refreshTokens, revokeTokens } from './co
 export async function foldSettings(input) {
   await init();
   return fromRust(() => wasm.foldSettings(input ?? {}));
-}
-
-/** Orgraph's permission names, which are also Connect's scopes. */
-export async function scopes() {
-  await init();
-  return wasm.scopeNames();
 }

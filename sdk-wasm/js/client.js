@@ -5,6 +5,7 @@ import { init } from './wasm.js';
 import { OrgraphError, fromRust } from './errors.js';
 import { defaultFetch, readJson, send } from './http.js';
 import { refreshTokenSet } from './connect.js';
+import { firstUnknownScope } from './scopes.js';
 import * as documents from './documents.js';
 
 const DISPOSE = Symbol.dispose ?? Symbol.for('Symbol.dispose');
@@ -236,7 +237,6 @@ export class OrgraphClient {
     if (this.#accessToken !== undefined) return this.#accessToken;
     if (this.#tokenProvider) return await this.#tokenProvider();
     if (!this.#connect) return undefined;
-    await init();
     const tokens = await this.#tokenSet();
     if (tokens.refreshDue(Date.now())) await this.#refresh(signal);
     return (await this.#tokenSet()).accessToken;
@@ -299,8 +299,7 @@ function untilAborted(promise, signal) {
 }
 
 async function checkPermissionName(permission) {
-  await init();
-  if (!wasm.scopeNames().includes(permission)) {
+  if ((await firstUnknownScope([permission])) !== undefined) {
     throw new OrgraphError(`${String(permission).slice(0, 64)} is not a permission of Orgraph`, {
       code: 'BAD_USER_INPUT',
     });

@@ -4,6 +4,7 @@ import * as wasm from './orgraph_sdk.js';
 import { init } from './wasm.js';
 import { OrgraphError, fromRust } from './errors.js';
 import { defaultFetch, readJson, send } from './http.js';
+import { firstUnknownScope } from './scopes.js';
 
 /** Metadata documents by issuer, kept as long as the server allows (it says 5 minutes). */
 const metadataCache = new Map();
@@ -72,10 +73,8 @@ async function tokenRequest(endpoint, { headers, form }, { fetch: fetchImpl, sig
 export async function startConnect(options) {
   const { clientId, redirectUri, scopes = [], includeSubOrganizations = false } = options ?? {};
   if (!Array.isArray(scopes)) throw new OrgraphError('scopes must be a list', { code: 'INVALID_ARGUMENT' });
-  await init();
   // A typo fails here, before any request (the Rust side checks again as it builds the URL).
-  const known = wasm.scopeNames();
-  const unknown = scopes.find((scope) => !known.includes(scope));
+  const unknown = await firstUnknownScope(scopes);
   if (unknown !== undefined) {
     throw new OrgraphError(`${String(unknown).slice(0, 64)} is not a scope of Orgraph`, { code: 'invalid_scope' });
   }

@@ -13,6 +13,7 @@ import { REDIRECT_URI, connectFlow, consent, memoryTokenStore, setUpConnect } fr
 import { recordingFetch, startFixedServer } from './lib/http.mjs';
 import { importPackageCopy } from './lib/package-copy.mjs';
 import { startOrgraph } from './lib/server.mjs';
+import { rejection } from './lib/rejection.mjs';
 
 const SCOPES = ['organization:read', 'settings:read', 'members:read'];
 const ASKED = ['organization:read', 'settings:read'];
@@ -39,16 +40,6 @@ function application(isPublic) {
     redirectUri: REDIRECT_URI,
     scopes: SCOPES,
   });
-}
-
-/** The rejection of `promise` (fails the test if it resolves). */
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail('expected a rejection');
 }
 
 function server(app, extra = {}) {

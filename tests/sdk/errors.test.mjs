@@ -10,6 +10,7 @@ import { OrgraphClient, OrgraphError } from '@orgraph/sdk';
 import { closedUrl, recordingFetch, startFixedServer, startSilentServer } from './lib/http.mjs';
 import { importPackageCopy } from './lib/package-copy.mjs';
 import { addNetwork, person, startOrgraph } from './lib/server.mjs';
+import { rejection } from './lib/rejection.mjs';
 
 let orgraph;
 let owner;
@@ -24,16 +25,6 @@ before(async () => {
 after(async () => {
   await orgraph?.stop();
 });
-
-/** The rejection of `promise` (fails the test if it resolves). */
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
 
 const NAME = 'query($id: ID!) { organization(id: $id) { name } }';
 

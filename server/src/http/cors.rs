@@ -7,16 +7,20 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::HttpResponse;
 
-/// Marks a response readable from any origin.
-pub fn cors(mut response: HttpResponse) -> HttpResponse {
-    response.headers_mut().insert(
+fn allow_any_origin(headers: &mut HeaderMap) {
+    headers.insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),
     );
+}
+
+/// Marks a response readable from any origin.
+pub fn cors(mut response: HttpResponse) -> HttpResponse {
+    allow_any_origin(response.headers_mut());
     response
 }
 
@@ -26,10 +30,7 @@ pub async fn any_origin(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let mut response = next.call(req).await?;
-    response.headers_mut().insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
+    allow_any_origin(response.headers_mut());
     Ok(response)
 }
 
