@@ -85,6 +85,20 @@ uuid_id!(
     /// The tokens one code exchange started (see `domain::authorization`).
     TokenFamilyId
 );
+uuid_id!(
+    /// A directory's SCIM bearer token for one organization.
+    ScimTokenId
+);
+uuid_id!(
+    /// A user as the organization's directory pushed it (the SCIM `id`).
+    DirectoryUserId
+);
+uuid_id!(
+    /// A group as the organization's directory pushed it (the SCIM `id`).
+    DirectoryGroupId
+);
+uuid_id!(OnboardingRuleId);
+uuid_id!(ProvisioningEventId);
 
 #[cfg(test)]
 mod tests {

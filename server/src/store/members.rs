@@ -82,6 +82,7 @@ pub fn update(conn: &mut DbConnection, m: &Member) -> QueryResult<usize> {
     diesel::update(members::table.find((m.network_id.to_string(), m.id.to_string())))
         .set((
             members::status.eq(m.status.as_str()),
+            members::onboarding_source.eq(m.onboarding_source.as_str()),
             members::external_id.eq(&m.external_id),
             members::calendar_integration_id.eq(m.calendar_integration_id.map(|i| i.to_string())),
             members::updated_at.eq(naive(m.updated_at)),
@@ -121,6 +122,25 @@ pub fn find_for_user(
         .optional()?
         .map(member)
         .transpose()
+}
+
+/// The memberships of `users` in one organization.
+pub fn of_users_in(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    organization: OrganizationId,
+    users: &[UserId],
+) -> QueryResult<Vec<Member>> {
+    let keys: Vec<String> = users.iter().map(ToString::to_string).collect();
+    members::table
+        .filter(members::network_id.eq(network.to_string()))
+        .filter(members::organization_id.eq(organization.to_string()))
+        .filter(members::user_id.eq_any(keys))
+        .select(member_columns!())
+        .load::<MemberRow>(conn)?
+        .into_iter()
+        .map(member)
+        .collect()
 }
 
 /// A user's memberships everywhere.

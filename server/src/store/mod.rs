@@ -10,6 +10,7 @@ pub mod authorizations;
 pub mod children;
 pub mod contract_accounts;
 mod database_url;
+pub mod directory;
 pub mod grants;
 pub mod integrations;
 pub mod members;

@@ -103,6 +103,7 @@ diesel::table! {
         created_at -> Timestamp,
         custom_role_id -> Nullable<Text>,
         application_id -> Nullable<Text>,
+        onboarding_rule_id -> Nullable<Text>,
     }
 }
 
@@ -205,6 +206,7 @@ diesel::table! {
         organization_id -> Nullable<Text>,
         actor_user_id -> Nullable<Text>,
         actor_application_id -> Nullable<Text>,
+        actor_scim_token_id -> Nullable<Text>,
         action -> Text,
         target_id -> Nullable<Text>,
         before_state -> Nullable<Text>,
@@ -311,3 +313,89 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 diesel::allow_tables_to_appear_in_same_query!(authorizations, applications);
 diesel::allow_tables_to_appear_in_same_query!(oauth_token_families, applications);
+
+diesel::table! {
+    scim_tokens (network_id, id) {
+        network_id -> Text,
+        id -> Text,
+        organization_id -> Text,
+        description -> Text,
+        secret_hash -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    directory_users (network_id, id) {
+        network_id -> Text,
+        id -> Text,
+        organization_id -> Text,
+        user_name -> Text,
+        user_name_key -> Text,
+        external_id -> Nullable<Text>,
+        display_name_key -> Nullable<Text>,
+        email_key -> Nullable<Text>,
+        active -> Bool,
+        person_id -> Nullable<Text>,
+        resource -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    directory_groups (network_id, id) {
+        network_id -> Text,
+        id -> Text,
+        organization_id -> Text,
+        display_name -> Text,
+        display_name_key -> Text,
+        external_id -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    directory_group_members (network_id, group_id, user_id) {
+        network_id -> Text,
+        group_id -> Text,
+        user_id -> Text,
+    }
+}
+
+diesel::table! {
+    onboarding_rules (network_id, id) {
+        network_id -> Text,
+        id -> Text,
+        organization_id -> Text,
+        group_id -> Nullable<Text>,
+        role -> Text,
+        custom_role_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    provisioning_events (network_id, id) {
+        network_id -> Text,
+        id -> Text,
+        organization_id -> Text,
+        scim_token_id -> Nullable<Text>,
+        operation -> Text,
+        directory_user_id -> Nullable<Text>,
+        user_name -> Nullable<Text>,
+        outcome -> Text,
+        detail -> Text,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(scim_tokens, organizations);
+diesel::allow_tables_to_appear_in_same_query!(directory_users, directory_group_members);
+diesel::allow_tables_to_appear_in_same_query!(directory_groups, directory_group_members);
