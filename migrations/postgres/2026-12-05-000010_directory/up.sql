@@ -17,6 +17,8 @@ CREATE TABLE scim_tokens (
         ON DELETE CASCADE
 );
 CREATE INDEX scim_tokens_organization ON scim_tokens (network_id, organization_id);
+-- `revokeScimToken` names a token by id alone.
+CREATE INDEX scim_tokens_id ON scim_tokens (id);
 
 -- Users as the directory pushed them. `resource` holds the SCIM attributes (JSON, canonical
 -- names); the columns beside it are what filters, uniqueness and onboarding look at.
@@ -97,6 +99,8 @@ CREATE TABLE onboarding_rules (
         ON DELETE CASCADE,
     FOREIGN KEY (network_id, group_id) REFERENCES directory_groups (network_id, id)
 );
+-- The rule mutations name a rule by id alone.
+CREATE INDEX onboarding_rules_id ON onboarding_rules (id);
 CREATE UNIQUE INDEX onboarding_rules_all_users
     ON onboarding_rules (network_id, organization_id) WHERE group_id IS NULL;
 CREATE UNIQUE INDEX onboarding_rules_group

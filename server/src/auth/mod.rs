@@ -3,6 +3,7 @@
 pub mod connect_keys;
 mod oidc;
 mod principal;
+pub mod scim_tokens;
 pub mod secrets;
 mod tokens;
 mod verified_tokens;
@@ -10,7 +11,7 @@ mod verified_tokens;
 use std::sync::Arc;
 
 pub use oidc::{OidcClient, OidcError, OidcSettings, OidcVerifier, ProviderEndpoints};
-pub use principal::{ApplicationCaller, Principal};
+pub use principal::{ApplicationCaller, DirectoryCaller, Principal};
 pub use tokens::{
     AuthError, PublicKeyAlgorithm, TokenKeys, VerifiedUser, DEFAULT_AUDIENCE, DEFAULT_ISSUER,
 };

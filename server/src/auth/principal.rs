@@ -1,13 +1,25 @@
-use crate::domain::ids::{ApplicationId, AuthorizationId, TokenFamilyId, UserId};
+use crate::domain::ids::{
+    ApplicationId, AuthorizationId, NetworkId, OrganizationId, ScimTokenId, TokenFamilyId, UserId,
+};
 use crate::domain::permissions::{PermissionSet, PlacedGrant};
 use crate::domain::user::User;
 
-/// Who is calling: a person (token or session), or an application acting through its
-/// Organization Connect authorization.
+/// Who is calling: a person (token or session), an application acting through its
+/// Organization Connect authorization, or an organization's directory through its SCIM
+/// token (accepted at `/scim/v2` only).
 #[derive(Debug, Clone)]
 pub enum Principal {
     User(User),
     Application(ApplicationCaller),
+    Directory(DirectoryCaller),
+}
+
+/// A SCIM token's caller, as found live when the request was authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DirectoryCaller {
+    pub token_id: ScimTokenId,
+    pub network_id: NetworkId,
+    pub organization_id: OrganizationId,
 }
 
 /// An application token's caller, as found live when the request was authenticated.
@@ -17,7 +29,7 @@ pub struct ApplicationCaller {
     pub client_id: String,
     pub authorization_id: AuthorizationId,
     pub family: TokenFamilyId,
-    pub network_id: crate::domain::ids::NetworkId,
+    pub network_id: NetworkId,
     /// The scopes its token was issued with (a refresh may narrow them): the grant never
     /// holds more.
     pub token_scopes: PermissionSet,
@@ -31,7 +43,7 @@ impl Principal {
     pub fn person(&self) -> Option<&User> {
         match self {
             Self::User(user) => Some(user),
-            Self::Application(_) => None,
+            Self::Application(_) | Self::Directory(_) => None,
         }
     }
 

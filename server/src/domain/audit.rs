@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::ids::{
-    ApplicationId, AuditEventId, ContractAccountId, NetworkId, OrganizationId, UserId,
+    ApplicationId, AuditEventId, ContractAccountId, NetworkId, OrganizationId, ScimTokenId,
+    UserId,
 };
 
 #[derive(Debug, Clone, PartialEq)]
@@ -23,18 +24,23 @@ pub struct AuditEvent {
     pub occurred_at: DateTime<Utc>,
 }
 
-/// Who did it: a person, or an application acting through its authorization.
+/// Who did it: a person, an application acting through its authorization, or the
+/// organization's directory through its SCIM token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Actor {
     User(UserId),
     Application(ApplicationId),
+    Directory(ScimTokenId),
 }
 
 impl Actor {
-    fn reference(self) -> Reference {
+    /// The actor as a reference whose visibility decides whether a reader sees it; a
+    /// directory is the organization's own, seen by every reader of its events.
+    fn reference(self) -> Option<Reference> {
         match self {
-            Self::User(user) => Reference::User(user),
-            Self::Application(app) => Reference::Application(app),
+            Self::User(user) => Some(Reference::User(user)),
+            Self::Application(app) => Some(Reference::Application(app)),
+            Self::Directory(_) => None,
         }
     }
 }
@@ -77,7 +83,7 @@ fn described_by(key: &str) -> &'static [&'static str] {
 impl AuditEvent {
     /// Every object the event's states refer to (the actor included).
     pub fn references(&self) -> Vec<Reference> {
-        let mut found = vec![self.actor.reference()];
+        let mut found: Vec<Reference> = self.actor.reference().into_iter().collect();
         for state in [&self.before, &self.after].into_iter().flatten() {
             if let Value::Object(fields) = state {
                 found.extend(
@@ -98,7 +104,7 @@ impl AuditEvent {
         for state in [&mut self.before, &mut self.after].into_iter().flatten() {
             redact_state(&action, state, &visible);
         }
-        let actor_visible = visible(&self.actor.reference());
+        let actor_visible = self.actor.reference().is_none_or(|r| visible(&r));
         AuditEntry {
             event: self,
             actor_visible,

@@ -26,6 +26,8 @@ pub struct Authenticated(pub Option<Principal>);
 pub enum AuthRejection {
     #[error("the bearer token is invalid or expired")]
     InvalidToken,
+    #[error("a SCIM token works only at /scim/v2")]
+    ScimToken,
     #[error("the Authorization header must be `Bearer <token>`")]
     MalformedHeader,
     #[error("the session has ended: sign in again")]
@@ -50,7 +52,7 @@ impl ResponseError for AuthRejection {
     fn error_response(&self) -> HttpResponse {
         let (code, challenge) = match self {
             Self::Internal => (ErrorCode::Internal.as_str(), None),
-            Self::InvalidToken => (
+            Self::InvalidToken | Self::ScimToken => (
                 ErrorCode::Unauthenticated.as_str(),
                 Some(r#"Bearer error="invalid_token""#),
             ),
@@ -104,6 +106,9 @@ pub async fn authenticate_bearer(
     state: &AppState,
     token: &str,
 ) -> Result<Principal, AuthRejection> {
+    if crate::auth::scim_tokens::looks_like_one(token) {
+        return Err(AuthRejection::ScimToken);
+    }
     if state.connect.claims_to_be_ours(token) {
         let claims = state.connect.verify(token).map_err(|error| {
             tracing::debug!(%error, "access token refused");

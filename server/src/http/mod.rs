@@ -1,4 +1,5 @@
-//! HTTP routes: GraphQL, GraphiQL (with its assets), sign-in and health.
+//! HTTP routes: GraphQL, GraphiQL (with its assets), sign-in, Organization Connect (OAuth),
+//! SCIM and health.
 
 mod auth;
 mod cors;
@@ -8,6 +9,7 @@ mod health;
 mod oauth;
 mod pages;
 mod request_log;
+mod scim;
 pub mod sign_in;
 
 use actix_web::middleware::from_fn;
@@ -40,6 +42,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(pages::routes)
     .configure(sign_in::routes)
     .configure(oauth::routes)
+    .configure(scim::routes)
     .route("/healthz", web::get().to(health::healthz))
     .route(
         "/",

@@ -100,6 +100,7 @@ fn record_in(
     let actor = match principal {
         Principal::User(user) => Actor::User(user.id),
         Principal::Application(caller) => Actor::Application(caller.application_id),
+        Principal::Directory(caller) => Actor::Directory(caller.token_id),
     };
     append(conn, actor, place, change, now)
 }

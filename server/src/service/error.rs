@@ -20,6 +20,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     LimitExceeded(String),
+    /// A SCIM request the protocol refuses in its own terms (RFC 7644 §3.12).
+    #[error("{0}")]
+    Scim(crate::domain::scim::ScimError),
     /// Logged with its cause; the client only learns that something failed.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -34,6 +37,8 @@ impl ApiError {
             Self::BadUserInput { .. } => ErrorCode::BadUserInput,
             Self::Conflict(_) => ErrorCode::Conflict,
             Self::LimitExceeded(_) => ErrorCode::LimitExceeded,
+            Self::Scim(crate::domain::scim::ScimError::Uniqueness(_)) => ErrorCode::Conflict,
+            Self::Scim(_) => ErrorCode::BadUserInput,
             Self::Internal(_) => ErrorCode::Internal,
         };
         code.as_str()

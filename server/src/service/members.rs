@@ -445,23 +445,7 @@ fn grant_in(
             ));
         }
     }
-    let (name, custom_role_id, granted) = match built_in_permissions(role) {
-        Some(permissions) => (role.to_owned(), None, permissions),
-        None => {
-            let id: CustomRoleId = role.parse().map_err(|_| {
-                ApiError::bad_input("role", "is neither a built-in role nor a custom role id")
-            })?;
-            // Usable in the subtree of the organization that defines it.
-            let usable = roles::on_paths(conn, org.network_id, &org.path.self_and_ancestors())?;
-            let (_, custom) = usable
-                .into_iter()
-                .find(|(_, r)| r.id == id)
-                .ok_or_else(|| {
-                    ApiError::bad_input("role", "no such role usable on this organization")
-                })?;
-            (custom.name, Some(id), custom.permissions)
-        }
-    };
+    let (name, custom_role_id, granted) = role_to_grant(conn, org, role)?;
     let granter = match application {
         Some(app) => effective_permissions_on_application(&placed, org, app),
         None => held_here,
@@ -492,6 +476,32 @@ fn grant_in(
         now,
     )?;
     Ok(grant)
+}
+
+/// The role a grant on `org` names: a built-in role's name or the id of a custom role usable
+/// there (defined on `org` or above), as (name, custom role id, its permissions).
+pub(super) fn role_to_grant(
+    conn: &mut DbConnection,
+    org: &Organization,
+    role: &str,
+) -> ApiResult<(String, Option<CustomRoleId>, PermissionSet)> {
+    Ok(match built_in_permissions(role) {
+        Some(permissions) => (role.to_owned(), None, permissions),
+        None => {
+            let id: CustomRoleId = role.parse().map_err(|_| {
+                ApiError::bad_input("role", "is neither a built-in role nor a custom role id")
+            })?;
+            // Usable in the subtree of the organization that defines it.
+            let usable = roles::on_paths(conn, org.network_id, &org.path.self_and_ancestors())?;
+            let (_, custom) = usable
+                .into_iter()
+                .find(|(_, r)| r.id == id)
+                .ok_or_else(|| {
+                    ApiError::bad_input("role", "no such role usable on this organization")
+                })?;
+            (custom.name, Some(id), custom.permissions)
+        }
+    })
 }
 
 /// What `user` holds at `org`, counting grants that a suspension holds back: taking away

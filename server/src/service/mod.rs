@@ -11,6 +11,8 @@ mod error;
 pub mod identities;
 pub mod integrations;
 pub mod members;
+pub mod onboarding;
+pub mod directory;
 pub mod organizations;
 pub mod queries;
 pub mod seed;

@@ -17,11 +17,15 @@ pub fn append(conn: &mut DbConnection, event: &AuditEvent) -> QueryResult<()> {
             audit_events::organization_id.eq(event.organization_id.map(|o| o.to_string())),
             audit_events::actor_user_id.eq(match event.actor {
                 Actor::User(user) => Some(user.to_string()),
-                Actor::Application(_) => None,
+                _ => None,
             }),
             audit_events::actor_application_id.eq(match event.actor {
                 Actor::Application(app) => Some(app.to_string()),
-                Actor::User(_) => None,
+                _ => None,
+            }),
+            audit_events::actor_scim_token_id.eq(match event.actor {
+                Actor::Directory(token) => Some(token.to_string()),
+                _ => None,
             }),
             audit_events::action.eq(&event.action),
             audit_events::target_id.eq(&event.target_id),
@@ -35,6 +39,7 @@ pub fn append(conn: &mut DbConnection, event: &AuditEvent) -> QueryResult<()> {
 
 type EventRow = (
     String,
+    Option<String>,
     Option<String>,
     Option<String>,
     Option<String>,
@@ -53,15 +58,17 @@ fn event(row: EventRow) -> QueryResult<AuditEvent> {
         organization,
         user,
         application,
+        scim_token,
         action,
         target_id,
         before,
         after,
         occurred_at,
     ) = row;
-    let actor = match (user, application) {
-        (Some(user), None) => Actor::User(parse_id(&user)?),
-        (None, Some(app)) => Actor::Application(parse_id(&app)?),
+    let actor = match (user, application, scim_token) {
+        (Some(user), None, None) => Actor::User(parse_id(&user)?),
+        (None, Some(app), None) => Actor::Application(parse_id(&app)?),
+        (None, None, Some(token)) => Actor::Directory(parse_id(&token)?),
         _ => {
             return Err(diesel::result::Error::DeserializationError(
                 "an audit event names no single actor".into(),
@@ -118,6 +125,7 @@ pub fn page_for_organization(
             audit_events::organization_id,
             audit_events::actor_user_id,
             audit_events::actor_application_id,
+            audit_events::actor_scim_token_id,
             audit_events::action,
             audit_events::target_id,
             audit_events::before_state,

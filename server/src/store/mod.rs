@@ -17,6 +17,7 @@ pub mod members;
 mod migrations;
 pub mod models;
 pub mod networks;
+pub mod onboarding;
 pub mod organizations;
 mod raw_sql;
 pub mod roles;

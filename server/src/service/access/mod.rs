@@ -12,14 +12,16 @@ pub use request::{Access, NetworkAccess};
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::auth::{ApplicationCaller, Principal};
+use crate::auth::{ApplicationCaller, DirectoryCaller, Principal};
 use crate::domain::authorization::placed_grant;
 use crate::domain::ids::{NetworkId, OrganizationId, TokenFamilyId, UserId};
 use crate::domain::organization::Organization;
 use crate::domain::permissions::{effective_permissions, Permission, PermissionSet, PlacedGrant};
 use crate::domain::user::User;
 use crate::domain::visibility::{sees_below, sees_user_at};
-use crate::store::{authorizations, grants, members, networks, organizations, DbConnection};
+use crate::store::{
+    authorizations, directory, grants, members, networks, organizations, DbConnection,
+};
 
 use super::error::{ApiError, ApiResult};
 
@@ -41,7 +43,45 @@ pub fn placed_grants(
                 _ => vec![(live.network_id, live.grant)],
             })
         }
+        Principal::Directory(caller) => {
+            let grant = directory_grant(conn, caller)?.ok_or(ApiError::Unauthenticated)?;
+            Ok(match networks {
+                Some(wanted) if !wanted.contains(&caller.network_id) => Vec::new(),
+                _ => vec![(caller.network_id, grant)],
+            })
+        }
     }
+}
+
+/// What a directory holds through its SCIM token, read live (a revoked token, or a deleted
+/// organization, holds nothing): the organization's members to read and manage, on that
+/// organization alone. Its users become members there, nowhere else.
+pub fn directory_grant(
+    conn: &mut DbConnection,
+    caller: &DirectoryCaller,
+) -> ApiResult<Option<PlacedGrant>> {
+    let Some(token) = directory::find_token(conn, caller.network_id, caller.token_id)? else {
+        return Ok(None);
+    };
+    if token.revoked_at.is_some() {
+        return Ok(None);
+    }
+    let org = organizations::in_network(conn, caller.network_id, &[caller.organization_id])?
+        .into_iter()
+        .find(|org| !org.is_deleted());
+    Ok(org.map(|org| PlacedGrant {
+        role: "DIRECTORY".into(),
+        ..placed_grant(&org, directory_permissions(), false)
+    }))
+}
+
+/// What a directory may do on its organization.
+pub fn directory_permissions() -> PermissionSet {
+    PermissionSet::of(&[
+        Permission::OrganizationRead,
+        Permission::MembersRead,
+        Permission::MembersManage,
+    ])
 }
 
 /// The caller behind an access token of `family` (issued to `client_id` with `token_scopes`):

@@ -1,0 +1,469 @@
+//! Onboarding: SCIM tokens, onboarding rules, and the reconciliation that turns directory
+//! users into members (SPEC §4) after every directory or rule change.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::auth::{scim_tokens, Principal};
+use crate::domain::directory::{
+    decide, standing, DirectoryUser, MemberAction, OnboardingRule, ProvisioningOutcome, ScimToken,
+    Standing, SCIM_TOKEN_DESCRIPTION_MAX_CHARS,
+};
+use crate::domain::ids::{
+    DirectoryGroupId, MemberId, OnboardingRuleId, OrganizationId, ProvisioningEventId,
+    ScimTokenId, UserId,
+};
+use crate::domain::members::{check_no_escalation, Member, MemberStatus};
+use crate::domain::name::Name;
+use crate::domain::organization::Organization;
+use crate::domain::permissions::{effective_permissions, Permission};
+use crate::store::onboarding::ProvisioningEvent;
+use crate::store::{directory, members, onboarding, users, DbConnection};
+
+use super::access::{check, locked_live, person, placed_grants_in, require, require_reach_below};
+use super::audit::{record, Change};
+use super::error::{ApiError, ApiResult};
+use super::members::role_to_grant;
+use super::Services;
+
+/// Why reconciliation runs, for the provisioning events and audit entries it writes.
+pub(super) struct Step<'a> {
+    pub principal: &'a Principal,
+    pub org: &'a Organization,
+    /// E.g. `POST /Users` or `createOnboardingRule`.
+    pub operation: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// Brings the memberships of `users` in line with the organization's rules: `present` are
+/// the directory's users as they now are, `deleted` those it just deleted. Writes the member
+/// changes, their audit entries and one provisioning event per user.
+pub(super) fn reconcile(
+    conn: &mut DbConnection,
+    step: &Step<'_>,
+    present: Vec<DirectoryUser>,
+    deleted: Vec<DirectoryUser>,
+) -> ApiResult<()> {
+    if present.is_empty() && deleted.is_empty() {
+        return Ok(());
+    }
+    let org = step.org;
+    let network = org.network_id;
+    let rules = onboarding::rules_of(conn, network, org.id)?;
+    let ids: Vec<_> = present.iter().map(|u| u.id).collect();
+    let mut groups: HashMap<_, HashSet<DirectoryGroupId>> = HashMap::new();
+    if rules.iter().any(|r| r.group_id.is_some()) {
+        for (user, group) in directory::groups_of_users(conn, network, &ids)? {
+            groups.entry(user).or_default().insert(group);
+        }
+    }
+    let no_groups = HashSet::new();
+    let mut decisions: Vec<(DirectoryUser, Standing)> = present
+        .into_iter()
+        .map(|user| {
+            let standing = standing(
+                true,
+                user.active(),
+                groups.get(&user.id).unwrap_or(&no_groups),
+                &rules,
+            );
+            (user, standing)
+        })
+        .collect();
+    decisions.extend(deleted.into_iter().map(|user| {
+        let standing = standing(false, false, &no_groups, &rules);
+        (user, standing)
+    }));
+
+    // The person each onboarded directory user is, found or created by email once.
+    let mut events = Vec::with_capacity(decisions.len());
+    let mut persons: Vec<UserId> = Vec::new();
+    for (user, standing) in &mut decisions {
+        if user.person_id.is_none() && matches!(standing, Standing::Onboarded { .. }) {
+            if let Some(email) = user.person_email() {
+                let person = users::find_or_create(conn, &email, user.person_name().as_deref(), step.now)?;
+                user.person_id = Some(person.id);
+                directory::update_user(conn, user)?;
+            }
+        }
+        persons.extend(user.person_id);
+    }
+    let mut current: HashMap<UserId, Member> = members::of_users_in(conn, network, org.id, &persons)?
+        .into_iter()
+        .map(|m| (m.user_id, m))
+        .collect();
+    let mut rule_grants: HashMap<UserId, Vec<(OnboardingRuleId, crate::domain::ids::GrantId)>> = HashMap::new();
+    for (person, rule, grant) in onboarding::rule_grants(conn, network, org.id, &persons)? {
+        rule_grants.entry(person).or_default().push((rule, grant));
+    }
+
+    for (user, standing) in &decisions {
+        let Some(person) = user.person_id else {
+            let (outcome, detail) = match standing {
+                Standing::Onboarded { .. } => (
+                    ProvisioningOutcome::NoEmail,
+                    "neither the userName nor an email is an email address to know the person by".to_owned(),
+                ),
+                Standing::Out(reason) => (ProvisioningOutcome::NotOnboarded, (*reason).to_owned()),
+            };
+            events.push(event(step, user, outcome, detail));
+            continue;
+        };
+        let existing = current.remove(&person);
+        let (action, mut outcome) = decide(existing.as_ref(), standing);
+        let detail = match (standing, outcome) {
+            (_, ProvisioningOutcome::ManualMemberUntouched) => {
+                "the member was added by hand; the directory never changes such members".to_owned()
+            }
+            (_, ProvisioningOutcome::RemovedMemberUntouched) => {
+                "an administrator removed the member; the directory does not bring them back".to_owned()
+            }
+            (Standing::Onboarded { rules: matched, .. }, _) => format!(
+                "onboarded by {}",
+                rules
+                    .iter()
+                    .filter(|r| matched.contains(&r.id))
+                    .map(|r| match r.group_id {
+                        None => format!("the all-users rule ({})", r.role),
+                        Some(_) => format!("a group rule ({})", r.role),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            (Standing::Out(reason), _) => (*reason).to_owned(),
+        };
+        let wanted: Vec<&OnboardingRule> = match standing {
+            Standing::Onboarded { rules: matched, .. } => {
+                rules.iter().filter(|r| matched.contains(&r.id)).collect()
+            }
+            Standing::Out(_) => Vec::new(),
+        };
+        let held = rule_grants.remove(&person).unwrap_or_default();
+        let member = match (action, existing) {
+            (MemberAction::Create(source), _) => {
+                let member = Member {
+                    id: MemberId::new_random(),
+                    network_id: network,
+                    organization_id: org.id,
+                    user_id: person,
+                    status: MemberStatus::Active,
+                    onboarding_source: source,
+                    external_id: Some(user.external_id().map_or_else(|| user.id.to_string(), str::to_owned)),
+                    calendar_integration_id: None,
+                    created_at: step.now,
+                    updated_at: step.now,
+                };
+                members::insert(conn, &member)?;
+                audit_member(conn, step, "directoryAddMember", &member, None)?;
+                Some(member)
+            }
+            (MemberAction::Activate(source), Some(mut member)) => {
+                let before = member.status;
+                member.status = MemberStatus::Active;
+                member.onboarding_source = source;
+                member.updated_at = step.now;
+                members::update(conn, &member)?;
+                audit_member(conn, step, "directoryReactivateMember", &member, Some(before))?;
+                Some(member)
+            }
+            (MemberAction::Keep(source), Some(mut member)) => {
+                if member.onboarding_source != source {
+                    member.onboarding_source = source;
+                    member.updated_at = step.now;
+                    members::update(conn, &member)?;
+                    outcome = ProvisioningOutcome::MemberUpdated;
+                }
+                Some(member)
+            }
+            (MemberAction::Suspend, Some(mut member)) => {
+                let before = member.status;
+                member.status = MemberStatus::Suspended;
+                member.updated_at = step.now;
+                members::update(conn, &member)?;
+                audit_member(conn, step, "directorySuspendMember", &member, Some(before))?;
+                None
+            }
+            _ => None,
+        };
+        // An active directory member holds exactly its matching rules' roles; a suspended
+        // one keeps its grants, which stop applying while it is suspended.
+        if let Some(member) = member {
+            let stale: Vec<_> = held
+                .iter()
+                .filter(|(rule, _)| !wanted.iter().any(|w| w.id == *rule))
+                .map(|(_, grant)| *grant)
+                .collect();
+            let missing: Vec<&&OnboardingRule> = wanted
+                .iter()
+                .filter(|w| !held.iter().any(|(rule, _)| *rule == w.id))
+                .collect();
+            if !stale.is_empty() {
+                onboarding::delete_grants(conn, network, &stale)?;
+            }
+            for rule in &missing {
+                onboarding::insert_rule_grant(conn, rule, member.user_id, step.now)?;
+            }
+            if (!stale.is_empty() || !missing.is_empty())
+                && outcome == ProvisioningOutcome::MemberUnchanged
+            {
+                outcome = ProvisioningOutcome::MemberUpdated;
+            }
+        }
+        events.push(event(step, user, outcome, detail));
+    }
+    onboarding::insert_events(conn, &events)?;
+    Ok(())
+}
+
+fn event(step: &Step<'_>, user: &DirectoryUser, outcome: ProvisioningOutcome, detail: String) -> ProvisioningEvent {
+    ProvisioningEvent {
+        id: ProvisioningEventId::new_random(),
+        network_id: step.org.network_id,
+        organization_id: step.org.id,
+        scim_token_id: match step.principal {
+            Principal::Directory(caller) => Some(caller.token_id),
+            _ => None,
+        },
+        operation: step.operation.to_owned(),
+        directory_user_id: Some(user.id),
+        user_name: Some(user.user_name().to_owned()),
+        outcome,
+        detail,
+        occurred_at: step.now,
+    }
+}
+
+fn audit_member(
+    conn: &mut DbConnection,
+    step: &Step<'_>,
+    action: &str,
+    member: &Member,
+    before: Option<MemberStatus>,
+) -> ApiResult<()> {
+    let state = |status: MemberStatus| {
+        json!({
+            "userId": member.user_id.to_string(),
+            "status": status.as_str(),
+            "onboardingSource": member.onboarding_source.as_str(),
+        })
+    };
+    let mut change = Change::of(action, step.org)
+        .target(member.id)
+        .after(state(member.status));
+    if let Some(before) = before {
+        change = change.before(state(before));
+    }
+    record(conn, step.principal, change, step.now)
+}
+
+impl Services {
+    /// Issues a SCIM token for an organization's directory; the secret is returned once.
+    pub async fn create_scim_token(
+        &self,
+        principal: &Principal,
+        organization: OrganizationId,
+        description: &str,
+        now: DateTime<Utc>,
+    ) -> ApiResult<(ScimToken, String)> {
+        let description = Name::parse("description", description, SCIM_TOKEN_DESCRIPTION_MAX_CHARS)?.into_string();
+        let principal = principal.clone();
+        self.store
+            .write(move |conn| {
+                let (network, org) = locked_live(conn, organization)?;
+                require(conn, &principal, &org, Permission::MembersManage)?;
+                let creator = person(&principal)?;
+                let token = ScimToken {
+                    id: ScimTokenId::new_random(),
+                    network_id: network,
+                    organization_id: org.id,
+                    description,
+                    created_by: creator.id,
+                    created_at: now,
+                    revoked_at: None,
+                };
+                let secret = scim_tokens::issue(network, token.id);
+                directory::insert_token(conn, &token, &crate::auth::secrets::secret_hash(&secret))?;
+                record(
+                    conn,
+                    &principal,
+                    Change::of("createScimToken", &org)
+                        .target(token.id)
+                        .after(json!({ "description": token.description })),
+                    now,
+                )?;
+                Ok((token, secret))
+            })
+            .await
+    }
+
+    /// Ends a SCIM token at once: its next request is refused.
+    pub async fn revoke_scim_token(
+        &self,
+        principal: &Principal,
+        id: ScimTokenId,
+        now: DateTime<Utc>,
+    ) -> ApiResult<ScimToken> {
+        let principal = principal.clone();
+        self.store
+            .write(move |conn| {
+                let token = directory::tokens_by_ids(conn, &[id])?
+                    .into_iter()
+                    .next()
+                    .ok_or(ApiError::NotFound)?;
+                let (_, org) = locked_live(conn, token.organization_id)?;
+                require(conn, &principal, &org, Permission::MembersManage)?;
+                let mut token = directory::find_token(conn, org.network_id, id)?.ok_or(ApiError::NotFound)?;
+                if token.revoked_at.is_none() {
+                    directory::revoke_token(conn, &token, now)?;
+                    token.revoked_at = Some(now);
+                    record(
+                        conn,
+                        &principal,
+                        Change::of("revokeScimToken", &org).target(token.id),
+                        now,
+                    )?;
+                }
+                Ok(token)
+            })
+            .await
+    }
+
+    /// Adds an onboarding rule (all directory users, or one group's) with a role, and
+    /// onboards whoever it matches.
+    pub async fn create_onboarding_rule(
+        &self,
+        principal: &Principal,
+        organization: OrganizationId,
+        group: Option<DirectoryGroupId>,
+        role: String,
+        now: DateTime<Utc>,
+    ) -> ApiResult<OnboardingRule> {
+        let principal = principal.clone();
+        self.store
+            .write(move |conn| {
+                let (network, org) = locked_live(conn, organization)?;
+                let (name, custom_role_id) = check_rule_role(conn, &principal, &org, &role)?;
+                if let Some(group) = group {
+                    directory::find_group(conn, network, org.id, group)?.ok_or_else(|| {
+                        ApiError::bad_input("directoryGroupId", "is not a group of this organization's directory")
+                    })?;
+                }
+                if onboarding::rules_of(conn, network, org.id)?.iter().any(|r| r.group_id == group) {
+                    return Err(ApiError::Conflict(match group {
+                        None => "the organization already has an all-users rule".into(),
+                        Some(_) => "the organization already has a rule for this group".into(),
+                    }));
+                }
+                let rule = OnboardingRule {
+                    id: OnboardingRuleId::new_random(),
+                    network_id: network,
+                    organization_id: org.id,
+                    group_id: group,
+                    role: name,
+                    custom_role_id,
+                    created_at: now,
+                    updated_at: now,
+                };
+                onboarding::insert_rule(conn, &rule)?;
+                record(conn, &principal, Change::of("createOnboardingRule", &org).target(rule.id).after(rule_state(&rule)), now)?;
+                reconcile_all(conn, &principal, &org, "createOnboardingRule", now)?;
+                Ok(rule)
+            })
+            .await
+    }
+
+    /// Changes a rule's role: the members it onboarded hold the new role instead.
+    pub async fn update_onboarding_rule(
+        &self,
+        principal: &Principal,
+        id: OnboardingRuleId,
+        role: String,
+        now: DateTime<Utc>,
+    ) -> ApiResult<OnboardingRule> {
+        let principal = principal.clone();
+        self.store
+            .write(move |conn| {
+                let (org, mut rule) = locked_rule(conn, id)?;
+                let (name, custom_role_id) = check_rule_role(conn, &principal, &org, &role)?;
+                let before = rule_state(&rule);
+                rule.role = name;
+                rule.custom_role_id = custom_role_id;
+                rule.updated_at = now;
+                onboarding::update_rule(conn, &rule)?;
+                record(conn, &principal, Change::of("updateOnboardingRule", &org).target(rule.id).before(before).after(rule_state(&rule)), now)?;
+                Ok(rule)
+            })
+            .await
+    }
+
+    /// Deletes a rule and the grants it made; members it alone onboarded are suspended.
+    pub async fn delete_onboarding_rule(
+        &self,
+        principal: &Principal,
+        id: OnboardingRuleId,
+        now: DateTime<Utc>,
+    ) -> ApiResult<OnboardingRule> {
+        let principal = principal.clone();
+        self.store
+            .write(move |conn| {
+                let (org, rule) = locked_rule(conn, id)?;
+                require(conn, &principal, &org, Permission::MembersManage)?;
+                onboarding::delete_rule(conn, &rule)?;
+                record(conn, &principal, Change::of("deleteOnboardingRule", &org).target(rule.id).before(rule_state(&rule)), now)?;
+                reconcile_all(conn, &principal, &org, "deleteOnboardingRule", now)?;
+                Ok(rule)
+            })
+            .await
+    }
+}
+
+/// The role a rule may hand out: the caller manages members and roles there, reaches the
+/// subtree (a grant does), and holds every permission of the role.
+fn check_rule_role(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    org: &Organization,
+    role: &str,
+) -> ApiResult<(String, Option<crate::domain::ids::CustomRoleId>)> {
+    let placed = placed_grants_in(conn, principal, org.network_id)?;
+    let held = effective_permissions(&placed, org);
+    check(held, Permission::MembersManage)?;
+    check(held, Permission::RolesManage)?;
+    require_reach_below(&placed, org, "an onboarding rule grants a role, which")?;
+    let (name, custom_role_id, granted) = role_to_grant(conn, org, role)?;
+    check_no_escalation(granted, held)?;
+    Ok((name, custom_role_id))
+}
+
+fn locked_rule(conn: &mut DbConnection, id: OnboardingRuleId) -> ApiResult<(Organization, OnboardingRule)> {
+    let rule = onboarding::find_rule_anywhere(conn, id)?.ok_or(ApiError::NotFound)?;
+    let (network, org) = locked_live(conn, rule.organization_id)?;
+    let rule = onboarding::find_rule(conn, network, id)?.ok_or(ApiError::NotFound)?;
+    Ok((org, rule))
+}
+
+fn rule_state(rule: &OnboardingRule) -> serde_json::Value {
+    json!({
+        "directoryGroupId": rule.group_id.map(|g| g.to_string()),
+        "role": rule.role,
+    })
+}
+
+/// Reconciles every user of the organization's directory (after a rule changed).
+fn reconcile_all(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    org: &Organization,
+    operation: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let ids = directory::all_user_ids(conn, org.network_id, org.id)?;
+    let step = Step { principal, org, operation, now };
+    for chunk in ids.chunks(1_000) {
+        let users = directory::users_by_ids(conn, org.network_id, org.id, chunk)?;
+        reconcile(conn, &step, users, Vec::new())?;
+    }
+    Ok(())
+}
