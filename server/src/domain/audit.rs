@@ -4,8 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::ids::{
-    ApplicationId, AuditEventId, ContractAccountId, NetworkId, OrganizationId, ScimTokenId,
-    UserId,
+    ApplicationId, AuditEventId, ContractAccountId, NetworkId, OrganizationId, ScimTokenId, UserId,
 };
 
 #[derive(Debug, Clone, PartialEq)]

@@ -430,6 +430,14 @@ impl AuditEventNode {
             .map(|app| app.name))
     }
 
+    /// The SCIM token through which the organization's directory did it.
+    async fn actor_scim_token_id(&self) -> Option<ID> {
+        match self.0.event.actor {
+            Actor::Directory(token) => Some(ID(token.to_string())),
+            _ => None,
+        }
+    }
+
     /// The id of the object changed when it isn't the organization itself.
     async fn target_id(&self) -> Option<&str> {
         self.0.event.target_id.as_deref()

@@ -40,3 +40,6 @@ pub async fn visible(
 ) -> async_graphql::Result<Organization> {
     Ok(access(ctx)?.visible(org).await?)
 }
+
+/// Where this deployment serves SCIM (`<public URL>/scim/v2`), for `createScimToken`.
+pub struct ScimBaseUrl(pub String);

@@ -7,6 +7,7 @@ pub mod batch_loader;
 pub mod batches;
 pub mod context;
 pub mod contract_account;
+pub mod directory;
 pub mod document_cost;
 pub mod document_limits;
 pub mod document_scan;

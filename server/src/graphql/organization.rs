@@ -149,6 +149,55 @@ impl OrganizationNode {
         Ok(account.map(ContractAccountNode))
     }
 
+    /// The SCIM tokens of this organization's directory (never their secrets); needs
+    /// `members:manage`.
+    async fn scim_tokens(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::directory::ScimTokenNode>> {
+        super::directory::scim_tokens(ctx, &self.0).await
+    }
+
+    /// Who the directory makes a member here; needs `members:read`.
+    async fn onboarding_rules(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::directory::OnboardingRuleNode>> {
+        super::directory::onboarding_rules(ctx, &self.0).await
+    }
+
+    /// The users this organization's directory pushed over SCIM, oldest first; needs
+    /// `members:read`.
+    #[graphql(complexity = "connection_complexity(first, child_complexity)")]
+    async fn directory_users(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<super::directory::DirectoryUserConnection> {
+        super::directory::directory_users(ctx, &self.0, first, after).await
+    }
+
+    /// The groups this organization's directory pushed over SCIM; needs `members:read`.
+    async fn directory_groups(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::directory::DirectoryGroupNode>> {
+        super::directory::directory_groups(ctx, &self.0).await
+    }
+
+    /// What each provisioning step did to whose membership, and why, newest first; needs
+    /// `members:read`.
+    #[graphql(complexity = "connection_complexity(first, child_complexity)")]
+    async fn provisioning_events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<super::directory::ProvisioningEventConnection> {
+        super::directory::provisioning_events(ctx, &self.0, first, after).await
+    }
+
     /// Members of this organization (with `includeSubOrganizations`, of its whole subtree);
     /// needs `members:read`.
     #[graphql(complexity = "connection_complexity(first, child_complexity)")]

@@ -245,6 +245,10 @@ async fn execute(
             .data(Loaders::new(&services))
             .data(Access::new(services.clone(), auth.0.clone()))
             .data(SharedAnswers::default())
+            .data(crate::graphql::context::ScimBaseUrl(format!(
+                "{}/scim/v2",
+                state.connect.issuer()
+            )))
             .data(services);
         // The loaders' batches start whenever the execution waits (see graphql::batches).
         let mut response = batches::drive(state.schema.execute(request)).await;

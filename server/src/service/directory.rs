@@ -47,11 +47,13 @@ impl Services {
         };
         self.store
             .read(move |conn| {
-                Ok(directory::live_token(conn, network, id, &hash)?.map(|token| DirectoryCaller {
-                    token_id: token.id,
-                    network_id: token.network_id,
-                    organization_id: token.organization_id,
-                }))
+                Ok(
+                    directory::live_token(conn, network, id, &hash)?.map(|token| DirectoryCaller {
+                        token_id: token.id,
+                        network_id: token.network_id,
+                        organization_id: token.organization_id,
+                    }),
+                )
             })
             .await
     }
@@ -61,7 +63,8 @@ impl Services {
         self.store
             .read(move |conn| {
                 let org = readable(conn, caller)?;
-                let user = directory::find_user(conn, org.network_id, org.id, id)?.ok_or(ApiError::NotFound)?;
+                let user = directory::find_user(conn, org.network_id, org.id, id)?
+                    .ok_or(ApiError::NotFound)?;
                 Ok(with_groups(conn, vec![user])?.remove(0))
             })
             .await
@@ -78,10 +81,19 @@ impl Services {
         self.store
             .read(move |conn| {
                 let org = readable(conn, caller)?;
-                if conditions.iter().any(|c| matches!(c, Condition::Id(id) if id.parse::<DirectoryUserId>().is_err())) {
+                if conditions.iter().any(
+                    |c| matches!(c, Condition::Id(id) if id.parse::<DirectoryUserId>().is_err()),
+                ) {
                     return Ok((Vec::new(), 0));
                 }
-                let (users, total) = directory::list_users(conn, org.network_id, org.id, &conditions, start_index - 1, count)?;
+                let (users, total) = directory::list_users(
+                    conn,
+                    org.network_id,
+                    org.id,
+                    &conditions,
+                    start_index - 1,
+                    count,
+                )?;
                 Ok((with_groups(conn, users)?, total))
             })
             .await
@@ -107,7 +119,14 @@ impl Services {
                 updated_at: now,
             };
             directory::insert_user(conn, &user)?;
-            audit(conn, step, "scimCreateUser", &user.id.to_string(), None, user_state(&user))?;
+            audit(
+                conn,
+                step,
+                "scimCreateUser",
+                &user.id.to_string(),
+                None,
+                user_state(&user),
+            )?;
             reconcile(conn, step, vec![user.clone()], Vec::new())?;
             reread_user(conn, org, user.id)
         })
@@ -168,19 +187,32 @@ impl Services {
         self.directory_write(caller, "DELETE /Users", now, move |conn, step| {
             let user = existing_user(conn, step.org, id, if_match.as_deref())?;
             directory::delete_user(conn, &user)?;
-            audit(conn, step, "scimDeleteUser", &user.id.to_string(), Some(user_state(&user)), Value::Null)?;
+            audit(
+                conn,
+                step,
+                "scimDeleteUser",
+                &user.id.to_string(),
+                Some(user_state(&user)),
+                Value::Null,
+            )?;
             reconcile(conn, step, Vec::new(), vec![user])?;
             Ok(())
         })
         .await
     }
 
-    pub async fn scim_group(&self, caller: DirectoryCaller, id: &str, with_members: bool) -> ApiResult<GroupView> {
+    pub async fn scim_group(
+        &self,
+        caller: DirectoryCaller,
+        id: &str,
+        with_members: bool,
+    ) -> ApiResult<GroupView> {
         let id = parse_id::<DirectoryGroupId>(id)?;
         self.store
             .read(move |conn| {
                 let org = readable(conn, caller)?;
-                let group = directory::find_group(conn, org.network_id, org.id, id)?.ok_or(ApiError::NotFound)?;
+                let group = directory::find_group(conn, org.network_id, org.id, id)?
+                    .ok_or(ApiError::NotFound)?;
                 Ok(with_members_of(conn, vec![group], with_members)?.remove(0))
             })
             .await
@@ -197,7 +229,14 @@ impl Services {
         self.store
             .read(move |conn| {
                 let org = readable(conn, caller)?;
-                let (groups, total) = directory::list_groups(conn, org.network_id, org.id, &conditions, start_index - 1, count)?;
+                let (groups, total) = directory::list_groups(
+                    conn,
+                    org.network_id,
+                    org.id,
+                    &conditions,
+                    start_index - 1,
+                    count,
+                )?;
                 Ok((with_members_of(conn, groups, with_members)?, total))
             })
             .await
@@ -226,7 +265,14 @@ impl Services {
             check_group_name_free(conn, org, &group.display_name, None)?;
             directory::insert_group(conn, &group)?;
             change_members(conn, step, &group, &[MemberChange::Add(members)])?;
-            audit(conn, step, "scimCreateGroup", &group.id.to_string(), None, json!({ "displayName": group.display_name }))?;
+            audit(
+                conn,
+                step,
+                "scimCreateGroup",
+                &group.id.to_string(),
+                None,
+                json!({ "displayName": group.display_name }),
+            )?;
             Ok(with_members_of(conn, vec![group], true)?.remove(0))
         })
         .await
@@ -249,7 +295,14 @@ impl Services {
             check_group_name_free(conn, step.org, &group.display_name, Some(id))?;
             bump_group(conn, &mut group, step.now)?;
             change_members(conn, step, &group, &[MemberChange::ReplaceAll(members)])?;
-            audit(conn, step, "scimReplaceGroup", &group.id.to_string(), Some(before), json!({ "displayName": group.display_name }))?;
+            audit(
+                conn,
+                step,
+                "scimReplaceGroup",
+                &group.id.to_string(),
+                Some(before),
+                json!({ "displayName": group.display_name }),
+            )?;
             Ok(with_members_of(conn, vec![group], true)?.remove(0))
         })
         .await
@@ -339,12 +392,18 @@ impl Services {
         self.store
             .write(move |conn| {
                 let principal = Principal::Directory(caller);
-                let (_, org) = locked_live(conn, caller.organization_id).map_err(|error| match error {
-                    ApiError::NotFound => ApiError::Unauthenticated,
-                    other => other,
-                })?;
+                let (_, org) =
+                    locked_live(conn, caller.organization_id).map_err(|error| match error {
+                        ApiError::NotFound => ApiError::Unauthenticated,
+                        other => other,
+                    })?;
                 require(conn, &principal, &org, Permission::MembersManage)?;
-                let step = Step { principal: &principal, org: &org, operation, now };
+                let step = Step {
+                    principal: &principal,
+                    org: &org,
+                    operation,
+                    now,
+                };
                 write(conn, &step)
             })
             .await
@@ -369,27 +428,49 @@ fn parse_id<T: std::str::FromStr>(raw: &str) -> ApiResult<T> {
 
 fn check_if_match(if_match: Option<&str>, version: i64) -> ApiResult<()> {
     match if_match {
-        Some(tags) if tags.trim() != "*" && !tags.split(',').any(|tag| tag.trim() == entity_tag(version)) => {
+        Some(tags)
+            if tags.trim() != "*"
+                && !tags.split(',').any(|tag| tag.trim() == entity_tag(version)) =>
+        {
             Err(ApiError::Scim(ScimError::PreconditionFailed))
         }
         _ => Ok(()),
     }
 }
 
-fn existing_user(conn: &mut DbConnection, org: &Organization, id: DirectoryUserId, if_match: Option<&str>) -> ApiResult<DirectoryUser> {
+fn existing_user(
+    conn: &mut DbConnection,
+    org: &Organization,
+    id: DirectoryUserId,
+    if_match: Option<&str>,
+) -> ApiResult<DirectoryUser> {
     let user = directory::find_user(conn, org.network_id, org.id, id)?.ok_or(ApiError::NotFound)?;
     check_if_match(if_match, user.version)?;
     Ok(user)
 }
 
-fn existing_group(conn: &mut DbConnection, org: &Organization, id: DirectoryGroupId, if_match: Option<&str>) -> ApiResult<DirectoryGroup> {
-    let group = directory::find_group(conn, org.network_id, org.id, id)?.ok_or(ApiError::NotFound)?;
+fn existing_group(
+    conn: &mut DbConnection,
+    org: &Organization,
+    id: DirectoryGroupId,
+    if_match: Option<&str>,
+) -> ApiResult<DirectoryGroup> {
+    let group =
+        directory::find_group(conn, org.network_id, org.id, id)?.ok_or(ApiError::NotFound)?;
     check_if_match(if_match, group.version)?;
     Ok(group)
 }
 
-fn check_user_name_free(conn: &mut DbConnection, org: &Organization, attributes: &Map<String, Value>, except: Option<DirectoryUserId>) -> ApiResult<()> {
-    let user_name = attributes.get("userName").and_then(Value::as_str).unwrap_or_default();
+fn check_user_name_free(
+    conn: &mut DbConnection,
+    org: &Organization,
+    attributes: &Map<String, Value>,
+    except: Option<DirectoryUserId>,
+) -> ApiResult<()> {
+    let user_name = attributes
+        .get("userName")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if directory::user_name_taken(conn, org.network_id, org.id, user_name, except)? {
         return Err(ApiError::Scim(ScimError::Uniqueness(
             "another user of this directory has this userName".into(),
@@ -398,7 +479,12 @@ fn check_user_name_free(conn: &mut DbConnection, org: &Organization, attributes:
     Ok(())
 }
 
-fn check_group_name_free(conn: &mut DbConnection, org: &Organization, name: &str, except: Option<DirectoryGroupId>) -> ApiResult<()> {
+fn check_group_name_free(
+    conn: &mut DbConnection,
+    org: &Organization,
+    name: &str,
+    except: Option<DirectoryGroupId>,
+) -> ApiResult<()> {
     if directory::group_name_taken(conn, org.network_id, org.id, name, except)? {
         return Err(ApiError::Scim(ScimError::Uniqueness(
             "another group of this directory has this displayName".into(),
@@ -417,17 +503,32 @@ fn save_user(
     user.version += 1;
     user.updated_at = step.now;
     directory::update_user(conn, user)?;
-    audit(conn, step, action, &user.id.to_string(), Some(before), user_state(user))?;
+    audit(
+        conn,
+        step,
+        action,
+        &user.id.to_string(),
+        Some(before),
+        user_state(user),
+    )?;
     reconcile(conn, step, vec![user.clone()], Vec::new())?;
     reread_user(conn, step.org, user.id)
 }
 
-fn reread_user(conn: &mut DbConnection, org: &Organization, id: DirectoryUserId) -> ApiResult<UserView> {
+fn reread_user(
+    conn: &mut DbConnection,
+    org: &Organization,
+    id: DirectoryUserId,
+) -> ApiResult<UserView> {
     let user = directory::find_user(conn, org.network_id, org.id, id)?.ok_or(ApiError::NotFound)?;
     Ok(with_groups(conn, vec![user])?.remove(0))
 }
 
-fn bump_group(conn: &mut DbConnection, group: &mut DirectoryGroup, now: DateTime<Utc>) -> ApiResult<()> {
+fn bump_group(
+    conn: &mut DbConnection,
+    group: &mut DirectoryGroup,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
     group.version += 1;
     group.updated_at = now;
     directory::update_group(conn, group)?;
@@ -438,7 +539,14 @@ fn user_state(user: &DirectoryUser) -> Value {
     json!({ "userName": user.user_name(), "active": user.active(), "externalId": user.external_id() })
 }
 
-fn audit(conn: &mut DbConnection, step: &Step<'_>, action: &str, target: &str, before: Option<Value>, after: Value) -> ApiResult<()> {
+fn audit(
+    conn: &mut DbConnection,
+    step: &Step<'_>,
+    action: &str,
+    target: &str,
+    before: Option<Value>,
+    after: Value,
+) -> ApiResult<()> {
     let mut change = Change::of(action, step.org).target(target);
     if let Some(before) = before {
         change = change.before(before);
@@ -450,8 +558,15 @@ fn audit(conn: &mut DbConnection, step: &Step<'_>, action: &str, target: &str, b
 }
 
 fn set_group_attributes(group: &mut DirectoryGroup, attributes: &Map<String, Value>) {
-    group.display_name = attributes.get("displayName").and_then(Value::as_str).unwrap_or_default().to_owned();
-    group.external_id = attributes.get("externalId").and_then(Value::as_str).map(str::to_owned);
+    group.display_name = attributes
+        .get("displayName")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    group.external_id = attributes
+        .get("externalId")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
 }
 
 /// The ids of a group body's `members` (normalized: each has a `value`).
@@ -494,7 +609,8 @@ fn change_members(
             }
             MemberChange::Remove(ids) => {
                 // Ids that are not members (or not users at all) are nothing to remove.
-                let ids: Vec<DirectoryUserId> = ids.iter().filter_map(|id| id.parse().ok()).collect();
+                let ids: Vec<DirectoryUserId> =
+                    ids.iter().filter_map(|id| id.parse().ok()).collect();
                 let gone = directory::remove_members(conn, network, group.id, &ids)?;
                 removed += gone.len();
                 touched.extend(gone);
@@ -518,7 +634,11 @@ fn change_members(
 
 /// The ids, each a user of this directory: an id of another organization's user answers
 /// exactly as an unknown one.
-fn users_of_directory(conn: &mut DbConnection, org: &Organization, ids: &[String]) -> ApiResult<Vec<DirectoryUserId>> {
+fn users_of_directory(
+    conn: &mut DbConnection,
+    org: &Organization,
+    ids: &[String],
+) -> ApiResult<Vec<DirectoryUserId>> {
     let unknown = |id: &str| {
         ApiError::Scim(ScimError::InvalidValue(format!(
             "members: `{}` is not a user of this directory",
@@ -531,7 +651,11 @@ fn users_of_directory(conn: &mut DbConnection, org: &Organization, ids: &[String
     }
     let mut found = std::collections::HashSet::new();
     for chunk in parsed.chunks(1_000) {
-        found.extend(directory::users_by_ids(conn, org.network_id, org.id, chunk)?.into_iter().map(|u| u.id));
+        found.extend(
+            directory::users_by_ids(conn, org.network_id, org.id, chunk)?
+                .into_iter()
+                .map(|u| u.id),
+        );
     }
     if let Some(missing) = parsed.iter().find(|id| !found.contains(id)) {
         return Err(unknown(&missing.to_string()));
@@ -563,22 +687,39 @@ fn with_groups(conn: &mut DbConnection, users: Vec<DirectoryUser>) -> ApiResult<
     }
     Ok(users
         .into_iter()
-        .map(|user| UserView { groups: by_user.remove(&user.id).unwrap_or_default(), user })
+        .map(|user| UserView {
+            groups: by_user.remove(&user.id).unwrap_or_default(),
+            user,
+        })
         .collect())
 }
 
-fn with_members_of(conn: &mut DbConnection, groups: Vec<DirectoryGroup>, with_members: bool) -> ApiResult<Vec<GroupView>> {
+fn with_members_of(
+    conn: &mut DbConnection,
+    groups: Vec<DirectoryGroup>,
+    with_members: bool,
+) -> ApiResult<Vec<GroupView>> {
     if !with_members || groups.is_empty() {
-        return Ok(groups.into_iter().map(|group| GroupView { group, members: None }).collect());
+        return Ok(groups
+            .into_iter()
+            .map(|group| GroupView {
+                group,
+                members: None,
+            })
+            .collect());
     }
     let network: NetworkId = groups[0].network_id;
     let ids: Vec<_> = groups.iter().map(|g| g.id).collect();
-    let mut by_group: HashMap<DirectoryGroupId, Vec<(DirectoryUserId, Option<String>)>> = HashMap::new();
+    let mut by_group: HashMap<DirectoryGroupId, Vec<(DirectoryUserId, Option<String>)>> =
+        HashMap::new();
     for (group, user, display) in directory::members_of_groups(conn, network, &ids)? {
         by_group.entry(group).or_default().push((user, display));
     }
     Ok(groups
         .into_iter()
-        .map(|group| GroupView { members: Some(by_group.remove(&group.id).unwrap_or_default()), group })
+        .map(|group| GroupView {
+            members: Some(by_group.remove(&group.id).unwrap_or_default()),
+            group,
+        })
         .collect())
 }

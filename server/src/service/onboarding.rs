@@ -12,8 +12,8 @@ use crate::domain::directory::{
     Standing, SCIM_TOKEN_DESCRIPTION_MAX_CHARS,
 };
 use crate::domain::ids::{
-    DirectoryGroupId, MemberId, OnboardingRuleId, OrganizationId, ProvisioningEventId,
-    ScimTokenId, UserId,
+    DirectoryGroupId, MemberId, OnboardingRuleId, OrganizationId, ProvisioningEventId, ScimTokenId,
+    UserId,
 };
 use crate::domain::members::{check_no_escalation, Member, MemberStatus};
 use crate::domain::name::Name;
@@ -83,18 +83,21 @@ pub(super) fn reconcile(
     for (user, standing) in &mut decisions {
         if user.person_id.is_none() && matches!(standing, Standing::Onboarded { .. }) {
             if let Some(email) = user.person_email() {
-                let person = users::find_or_create(conn, &email, user.person_name().as_deref(), step.now)?;
+                let person =
+                    users::find_or_create(conn, &email, user.person_name().as_deref(), step.now)?;
                 user.person_id = Some(person.id);
                 directory::update_user(conn, user)?;
             }
         }
         persons.extend(user.person_id);
     }
-    let mut current: HashMap<UserId, Member> = members::of_users_in(conn, network, org.id, &persons)?
-        .into_iter()
-        .map(|m| (m.user_id, m))
-        .collect();
-    let mut rule_grants: HashMap<UserId, Vec<(OnboardingRuleId, crate::domain::ids::GrantId)>> = HashMap::new();
+    let mut current: HashMap<UserId, Member> =
+        members::of_users_in(conn, network, org.id, &persons)?
+            .into_iter()
+            .map(|m| (m.user_id, m))
+            .collect();
+    let mut rule_grants: HashMap<UserId, Vec<(OnboardingRuleId, crate::domain::ids::GrantId)>> =
+        HashMap::new();
     for (person, rule, grant) in onboarding::rule_grants(conn, network, org.id, &persons)? {
         rule_grants.entry(person).or_default().push((rule, grant));
     }
@@ -104,7 +107,8 @@ pub(super) fn reconcile(
             let (outcome, detail) = match standing {
                 Standing::Onboarded { .. } => (
                     ProvisioningOutcome::NoEmail,
-                    "neither the userName nor an email is an email address to know the person by".to_owned(),
+                    "neither the userName nor an email is an email address to know the person by"
+                        .to_owned(),
                 ),
                 Standing::Out(reason) => (ProvisioningOutcome::NotOnboarded, (*reason).to_owned()),
             };
@@ -118,7 +122,8 @@ pub(super) fn reconcile(
                 "the member was added by hand; the directory never changes such members".to_owned()
             }
             (_, ProvisioningOutcome::RemovedMemberUntouched) => {
-                "an administrator removed the member; the directory does not bring them back".to_owned()
+                "an administrator removed the member; the directory does not bring them back"
+                    .to_owned()
             }
             (Standing::Onboarded { rules: matched, .. }, _) => format!(
                 "onboarded by {}",
@@ -150,7 +155,10 @@ pub(super) fn reconcile(
                     user_id: person,
                     status: MemberStatus::Active,
                     onboarding_source: source,
-                    external_id: Some(user.external_id().map_or_else(|| user.id.to_string(), str::to_owned)),
+                    external_id: Some(
+                        user.external_id()
+                            .map_or_else(|| user.id.to_string(), str::to_owned),
+                    ),
                     calendar_integration_id: None,
                     created_at: step.now,
                     updated_at: step.now,
@@ -165,7 +173,13 @@ pub(super) fn reconcile(
                 member.onboarding_source = source;
                 member.updated_at = step.now;
                 members::update(conn, &member)?;
-                audit_member(conn, step, "directoryReactivateMember", &member, Some(before))?;
+                audit_member(
+                    conn,
+                    step,
+                    "directoryReactivateMember",
+                    &member,
+                    Some(before),
+                )?;
                 Some(member)
             }
             (MemberAction::Keep(source), Some(mut member)) => {
@@ -217,7 +231,12 @@ pub(super) fn reconcile(
     Ok(())
 }
 
-fn event(step: &Step<'_>, user: &DirectoryUser, outcome: ProvisioningOutcome, detail: String) -> ProvisioningEvent {
+fn event(
+    step: &Step<'_>,
+    user: &DirectoryUser,
+    outcome: ProvisioningOutcome,
+    detail: String,
+) -> ProvisioningEvent {
     ProvisioningEvent {
         id: ProvisioningEventId::new_random(),
         network_id: step.org.network_id,
@@ -267,7 +286,9 @@ impl Services {
         description: &str,
         now: DateTime<Utc>,
     ) -> ApiResult<(ScimToken, String)> {
-        let description = Name::parse("description", description, SCIM_TOKEN_DESCRIPTION_MAX_CHARS)?.into_string();
+        let description =
+            Name::parse("description", description, SCIM_TOKEN_DESCRIPTION_MAX_CHARS)?
+                .into_string();
         let principal = principal.clone();
         self.store
             .write(move |conn| {
@@ -314,7 +335,8 @@ impl Services {
                     .ok_or(ApiError::NotFound)?;
                 let (_, org) = locked_live(conn, token.organization_id)?;
                 require(conn, &principal, &org, Permission::MembersManage)?;
-                let mut token = directory::find_token(conn, org.network_id, id)?.ok_or(ApiError::NotFound)?;
+                let mut token =
+                    directory::find_token(conn, org.network_id, id)?.ok_or(ApiError::NotFound)?;
                 if token.revoked_at.is_none() {
                     directory::revoke_token(conn, &token, now)?;
                     token.revoked_at = Some(now);
@@ -347,10 +369,16 @@ impl Services {
                 let (name, custom_role_id) = check_rule_role(conn, &principal, &org, &role)?;
                 if let Some(group) = group {
                     directory::find_group(conn, network, org.id, group)?.ok_or_else(|| {
-                        ApiError::bad_input("directoryGroupId", "is not a group of this organization's directory")
+                        ApiError::bad_input(
+                            "directoryGroupId",
+                            "is not a group of this organization's directory",
+                        )
                     })?;
                 }
-                if onboarding::rules_of(conn, network, org.id)?.iter().any(|r| r.group_id == group) {
+                if onboarding::rules_of(conn, network, org.id)?
+                    .iter()
+                    .any(|r| r.group_id == group)
+                {
                     return Err(ApiError::Conflict(match group {
                         None => "the organization already has an all-users rule".into(),
                         Some(_) => "the organization already has a rule for this group".into(),
@@ -367,7 +395,14 @@ impl Services {
                     updated_at: now,
                 };
                 onboarding::insert_rule(conn, &rule)?;
-                record(conn, &principal, Change::of("createOnboardingRule", &org).target(rule.id).after(rule_state(&rule)), now)?;
+                record(
+                    conn,
+                    &principal,
+                    Change::of("createOnboardingRule", &org)
+                        .target(rule.id)
+                        .after(rule_state(&rule)),
+                    now,
+                )?;
                 reconcile_all(conn, &principal, &org, "createOnboardingRule", now)?;
                 Ok(rule)
             })
@@ -392,7 +427,15 @@ impl Services {
                 rule.custom_role_id = custom_role_id;
                 rule.updated_at = now;
                 onboarding::update_rule(conn, &rule)?;
-                record(conn, &principal, Change::of("updateOnboardingRule", &org).target(rule.id).before(before).after(rule_state(&rule)), now)?;
+                record(
+                    conn,
+                    &principal,
+                    Change::of("updateOnboardingRule", &org)
+                        .target(rule.id)
+                        .before(before)
+                        .after(rule_state(&rule)),
+                    now,
+                )?;
                 Ok(rule)
             })
             .await
@@ -411,7 +454,14 @@ impl Services {
                 let (org, rule) = locked_rule(conn, id)?;
                 require(conn, &principal, &org, Permission::MembersManage)?;
                 onboarding::delete_rule(conn, &rule)?;
-                record(conn, &principal, Change::of("deleteOnboardingRule", &org).target(rule.id).before(rule_state(&rule)), now)?;
+                record(
+                    conn,
+                    &principal,
+                    Change::of("deleteOnboardingRule", &org)
+                        .target(rule.id)
+                        .before(rule_state(&rule)),
+                    now,
+                )?;
                 reconcile_all(conn, &principal, &org, "deleteOnboardingRule", now)?;
                 Ok(rule)
             })
@@ -437,7 +487,10 @@ fn check_rule_role(
     Ok((name, custom_role_id))
 }
 
-fn locked_rule(conn: &mut DbConnection, id: OnboardingRuleId) -> ApiResult<(Organization, OnboardingRule)> {
+fn locked_rule(
+    conn: &mut DbConnection,
+    id: OnboardingRuleId,
+) -> ApiResult<(Organization, OnboardingRule)> {
     let rule = onboarding::find_rule_anywhere(conn, id)?.ok_or(ApiError::NotFound)?;
     let (network, org) = locked_live(conn, rule.organization_id)?;
     let rule = onboarding::find_rule(conn, network, id)?.ok_or(ApiError::NotFound)?;
@@ -460,10 +513,114 @@ fn reconcile_all(
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let ids = directory::all_user_ids(conn, org.network_id, org.id)?;
-    let step = Step { principal, org, operation, now };
+    let step = Step {
+        principal,
+        org,
+        operation,
+        now,
+    };
     for chunk in ids.chunks(1_000) {
         let users = directory::users_by_ids(conn, org.network_id, org.id, chunk)?;
         reconcile(conn, &step, users, Vec::new())?;
     }
     Ok(())
+}
+
+/// Reads for GraphQL, behind the resolvers' own permission checks.
+impl Services {
+    pub async fn scim_tokens_of(&self, org: Organization) -> ApiResult<Vec<ScimToken>> {
+        self.store
+            .read(move |conn| Ok(directory::tokens_of(conn, org.network_id, org.id)?))
+            .await
+    }
+
+    pub async fn onboarding_rules_of(&self, org: Organization) -> ApiResult<Vec<OnboardingRule>> {
+        self.store
+            .read(move |conn| Ok(onboarding::rules_of(conn, org.network_id, org.id)?))
+            .await
+    }
+
+    /// A page of the directory's users in creation order, after `after` (created, id).
+    pub async fn directory_user_page(
+        &self,
+        org: Organization,
+        after: Option<(DateTime<Utc>, String)>,
+        limit: i64,
+    ) -> ApiResult<(Vec<DirectoryUser>, i64)> {
+        self.store
+            .read(move |conn| {
+                let after = after.map(|(time, id)| (time.naive_utc(), id));
+                let users = directory::users_after(conn, org.network_id, org.id, after, limit)?;
+                Ok((users, directory::count_users(conn, org.network_id, org.id)?))
+            })
+            .await
+    }
+
+    /// The directory's groups with how many members each has.
+    pub async fn directory_groups_of(
+        &self,
+        org: Organization,
+    ) -> ApiResult<Vec<(crate::domain::directory::DirectoryGroup, usize)>> {
+        self.store
+            .read(move |conn| {
+                let groups = directory::groups_of_organization(conn, org.network_id, org.id)?;
+                let mut out = Vec::with_capacity(groups.len());
+                for group in groups {
+                    let members = directory::member_ids(conn, org.network_id, group.id)?.len();
+                    out.push((group, members));
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    /// The groups of some directory users: (user, group id, displayName).
+    pub async fn directory_groups_of_users(
+        &self,
+        org: Organization,
+        users: Vec<crate::domain::ids::DirectoryUserId>,
+    ) -> ApiResult<Vec<(crate::domain::ids::DirectoryUserId, DirectoryGroupId)>> {
+        self.store
+            .read(move |conn| Ok(directory::groups_of_users(conn, org.network_id, &users)?))
+            .await
+    }
+
+    /// The newest provisioning events first, before `before` (time, id).
+    pub async fn provisioning_event_page(
+        &self,
+        org: Organization,
+        before: Option<(DateTime<Utc>, String)>,
+        limit: i64,
+    ) -> ApiResult<Vec<ProvisioningEvent>> {
+        self.store
+            .read(move |conn| {
+                let before = before.map(|(time, id)| (time.naive_utc(), id));
+                Ok(onboarding::events_of(
+                    conn,
+                    org.network_id,
+                    org.id,
+                    before,
+                    limit,
+                )?)
+            })
+            .await
+    }
+
+    /// The members that persons have in one organization.
+    pub async fn members_of_persons(
+        &self,
+        org: Organization,
+        persons: Vec<UserId>,
+    ) -> ApiResult<Vec<Member>> {
+        self.store
+            .read(move |conn| {
+                Ok(members::of_users_in(
+                    conn,
+                    org.network_id,
+                    org.id,
+                    &persons,
+                )?)
+            })
+            .await
+    }
 }

@@ -13,7 +13,16 @@ use crate::domain::ids::{
     ScimTokenId, UserId,
 };
 
-type RuleRow = (String, String, String, Option<String>, String, Option<String>, NaiveDateTime, NaiveDateTime);
+type RuleRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    NaiveDateTime,
+    NaiveDateTime,
+);
 
 macro_rules! rule_columns {
     () => {
@@ -91,11 +100,18 @@ pub fn delete_rule(conn: &mut DbConnection, r: &OnboardingRule) -> QueryResult<(
         .map(|_| ())
 }
 
-pub fn rules_of(conn: &mut DbConnection, network: NetworkId, organization: OrganizationId) -> QueryResult<Vec<OnboardingRule>> {
+pub fn rules_of(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    organization: OrganizationId,
+) -> QueryResult<Vec<OnboardingRule>> {
     onboarding_rules::table
         .filter(onboarding_rules::network_id.eq(network.to_string()))
         .filter(onboarding_rules::organization_id.eq(organization.to_string()))
-        .order((onboarding_rules::created_at.asc(), onboarding_rules::id.asc()))
+        .order((
+            onboarding_rules::created_at.asc(),
+            onboarding_rules::id.asc(),
+        ))
         .select(rule_columns!())
         .load::<RuleRow>(conn)?
         .into_iter()
@@ -113,7 +129,10 @@ pub fn rules_of_organizations(
     onboarding_rules::table
         .filter(onboarding_rules::network_id.eq(network.to_string()))
         .filter(onboarding_rules::organization_id.eq_any(keys))
-        .order((onboarding_rules::created_at.asc(), onboarding_rules::id.asc()))
+        .order((
+            onboarding_rules::created_at.asc(),
+            onboarding_rules::id.asc(),
+        ))
         .select(rule_columns!())
         .load::<RuleRow>(conn)?
         .into_iter()
@@ -121,7 +140,11 @@ pub fn rules_of_organizations(
         .collect()
 }
 
-pub fn find_rule(conn: &mut DbConnection, network: NetworkId, id: OnboardingRuleId) -> QueryResult<Option<OnboardingRule>> {
+pub fn find_rule(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    id: OnboardingRuleId,
+) -> QueryResult<Option<OnboardingRule>> {
     onboarding_rules::table
         .filter(onboarding_rules::network_id.eq(network.to_string()))
         .filter(onboarding_rules::id.eq(id.to_string()))
@@ -133,7 +156,10 @@ pub fn find_rule(conn: &mut DbConnection, network: NetworkId, id: OnboardingRule
 }
 
 /// A rule by id alone (a mutation names a rule by its id; its network is then known).
-pub fn find_rule_anywhere(conn: &mut DbConnection, id: OnboardingRuleId) -> QueryResult<Option<OnboardingRule>> {
+pub fn find_rule_anywhere(
+    conn: &mut DbConnection,
+    id: OnboardingRuleId,
+) -> QueryResult<Option<OnboardingRule>> {
     onboarding_rules::table
         .filter(onboarding_rules::id.eq(id.to_string()))
         .select(rule_columns!())
@@ -191,7 +217,11 @@ pub fn insert_rule_grant(
     Ok(id)
 }
 
-pub fn delete_grants(conn: &mut DbConnection, network: NetworkId, ids: &[GrantId]) -> QueryResult<usize> {
+pub fn delete_grants(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    ids: &[GrantId],
+) -> QueryResult<usize> {
     let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
     diesel::delete(grants::table)
         .filter(grants::network_id.eq(network.to_string()))
@@ -225,7 +255,8 @@ pub fn insert_events(conn: &mut DbConnection, events: &[ProvisioningEvent]) -> Q
                 provisioning_events::organization_id.eq(e.organization_id.to_string()),
                 provisioning_events::scim_token_id.eq(e.scim_token_id.map(|t| t.to_string())),
                 provisioning_events::operation.eq(&e.operation),
-                provisioning_events::directory_user_id.eq(e.directory_user_id.map(|d| d.to_string())),
+                provisioning_events::directory_user_id
+                    .eq(e.directory_user_id.map(|d| d.to_string())),
                 provisioning_events::user_name.eq(&e.user_name),
                 provisioning_events::outcome.eq(e.outcome.as_str()),
                 provisioning_events::detail.eq(&e.detail),
@@ -265,11 +296,16 @@ pub fn events_of(
         query = query.filter(
             provisioning_events::occurred_at
                 .lt(time)
-                .or(provisioning_events::occurred_at.eq(time).and(provisioning_events::id.lt(id))),
+                .or(provisioning_events::occurred_at
+                    .eq(time)
+                    .and(provisioning_events::id.lt(id))),
         );
     }
     let rows: Vec<EventRow> = query
-        .order((provisioning_events::occurred_at.desc(), provisioning_events::id.desc()))
+        .order((
+            provisioning_events::occurred_at.desc(),
+            provisioning_events::id.desc(),
+        ))
         .limit(limit)
         .select((
             provisioning_events::network_id,
@@ -285,21 +321,34 @@ pub fn events_of(
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(network, id, organization, token, operation, user, user_name, outcome, detail, at)| {
-            Ok(ProvisioningEvent {
-                id: parse_id(&id)?,
-                network_id: parse_id(&network)?,
-                organization_id: parse_id(&organization)?,
-                scim_token_id: token.as_deref().map(parse_id).transpose()?,
+        .map(
+            |(
+                network,
+                id,
+                organization,
+                token,
                 operation,
-                directory_user_id: user.as_deref().map(parse_id).transpose()?,
+                user,
                 user_name,
-                outcome: ProvisioningOutcome::parse(&outcome).ok_or_else(|| {
-                    diesel::result::Error::DeserializationError("provisioning outcome".into())
-                })?,
+                outcome,
                 detail,
-                occurred_at: utc(at),
-            })
-        })
+                at,
+            )| {
+                Ok(ProvisioningEvent {
+                    id: parse_id(&id)?,
+                    network_id: parse_id(&network)?,
+                    organization_id: parse_id(&organization)?,
+                    scim_token_id: token.as_deref().map(parse_id).transpose()?,
+                    operation,
+                    directory_user_id: user.as_deref().map(parse_id).transpose()?,
+                    user_name,
+                    outcome: ProvisioningOutcome::parse(&outcome).ok_or_else(|| {
+                        diesel::result::Error::DeserializationError("provisioning outcome".into())
+                    })?,
+                    detail,
+                    occurred_at: utc(at),
+                })
+            },
+        )
         .collect()
 }

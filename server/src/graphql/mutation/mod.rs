@@ -1,6 +1,7 @@
 mod access;
 mod applications;
 mod contract_accounts;
+mod directory;
 mod integrations;
 mod organizations;
 mod settings;
@@ -17,5 +18,6 @@ pub struct MutationRoot(
     applications::ApplicationMutations,
     integrations::IntegrationMutations,
     access::AccessMutations,
+    directory::DirectoryMutations,
     crate::graphql::authorization::AuthorizationMutations,
 );

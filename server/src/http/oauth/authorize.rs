@@ -29,10 +29,12 @@ async fn page_caller(req: &HttpRequest, state: &AppState) -> PageCaller {
     match bearer_token(req) {
         Ok(Some(token)) => match authenticate_bearer(state, &token).await {
             Ok(principal @ Principal::User(_)) => PageCaller::Bearer(principal),
-            Ok(Principal::Application(_) | Principal::Directory(_)) => PageCaller::Refused(pages::error(
-                StatusCode::FORBIDDEN,
-                "An application token cannot authorize applications: a person must.",
-            )),
+            Ok(Principal::Application(_) | Principal::Directory(_)) => {
+                PageCaller::Refused(pages::error(
+                    StatusCode::FORBIDDEN,
+                    "An application token cannot authorize applications: a person must.",
+                ))
+            }
             Err(_) => PageCaller::Refused(pages::error(
                 StatusCode::UNAUTHORIZED,
                 "The bearer token is invalid or expired.",

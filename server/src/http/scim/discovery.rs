@@ -4,14 +4,16 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::errors::{error_response, CONTENT_TYPE};
 use super::base_url;
+use super::errors::{error_response, CONTENT_TYPE};
+use crate::domain::scim::patch::MAX_OPERATIONS;
 use crate::domain::scim::schema::{self, Schema};
 use crate::service::directory::MAX_RESULTS;
-use crate::domain::scim::patch::MAX_OPERATIONS;
 
 fn scim_json(body: Value) -> HttpResponse {
-    HttpResponse::Ok().content_type(CONTENT_TYPE).body(body.to_string())
+    HttpResponse::Ok()
+        .content_type(CONTENT_TYPE)
+        .body(body.to_string())
 }
 
 pub async fn service_provider_config(req: HttpRequest) -> HttpResponse {
@@ -73,8 +75,21 @@ pub async fn all_resource_types(req: HttpRequest) -> HttpResponse {
 pub async fn one_resource_type(req: HttpRequest, name: web::Path<String>) -> HttpResponse {
     resource_types(&base_url(&req))
         .into_iter()
-        .find(|r| r["id"].as_str().is_some_and(|id| id.eq_ignore_ascii_case(&name)))
-        .map_or_else(|| error_response(actix_web::http::StatusCode::NOT_FOUND, None, "no such resource type"), scim_json)
+        .find(|r| {
+            r["id"]
+                .as_str()
+                .is_some_and(|id| id.eq_ignore_ascii_case(&name))
+        })
+        .map_or_else(
+            || {
+                error_response(
+                    actix_web::http::StatusCode::NOT_FOUND,
+                    None,
+                    "no such resource type",
+                )
+            },
+            scim_json,
+        )
 }
 
 const SCHEMAS: [Schema; 3] = [schema::USER, schema::ENTERPRISE_USER, schema::GROUP];
@@ -95,7 +110,18 @@ pub async fn one_schema(req: HttpRequest, id: web::Path<String>) -> HttpResponse
         .iter()
         .find(|s| s.id.eq_ignore_ascii_case(&id))
         .map_or_else(
-            || error_response(actix_web::http::StatusCode::NOT_FOUND, None, "no such schema"),
-            |s| scim_json(schema::schema_resource(s, &format!("{base}/Schemas/{}", s.id))),
+            || {
+                error_response(
+                    actix_web::http::StatusCode::NOT_FOUND,
+                    None,
+                    "no such schema",
+                )
+            },
+            |s| {
+                scim_json(schema::schema_resource(
+                    s,
+                    &format!("{base}/Schemas/{}", s.id),
+                ))
+            },
         )
 }

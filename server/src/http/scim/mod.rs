@@ -36,9 +36,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/scim/v2")
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
-            .route("/ServiceProviderConfig", web::get().to(discovery::service_provider_config))
-            .route("/ResourceTypes", web::get().to(discovery::all_resource_types))
-            .route("/ResourceTypes/{name}", web::get().to(discovery::one_resource_type))
+            .route(
+                "/ServiceProviderConfig",
+                web::get().to(discovery::service_provider_config),
+            )
+            .route(
+                "/ResourceTypes",
+                web::get().to(discovery::all_resource_types),
+            )
+            .route(
+                "/ResourceTypes/{name}",
+                web::get().to(discovery::one_resource_type),
+            )
             .route("/Schemas", web::get().to(discovery::all_schemas))
             .route("/Schemas/{id}", web::get().to(discovery::one_schema))
             .route("/Users", web::get().to(users::list))
@@ -54,7 +63,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/Groups/{id}", web::patch().to(groups::patch))
             .route("/Groups/{id}", web::delete().to(groups::delete))
             .default_service(web::to(|| async {
-                error_response(actix_web::http::StatusCode::NOT_FOUND, None, "no such endpoint")
+                error_response(
+                    actix_web::http::StatusCode::NOT_FOUND,
+                    None,
+                    "no such endpoint",
+                )
             })),
     );
 }
@@ -105,7 +118,13 @@ fn json_body(req: &HttpRequest, body: &[u8]) -> Result<Value, HttpResponse> {
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        });
     match media.as_deref() {
         None | Some(CONTENT_TYPE) | Some("application/json") => {}
         Some(_) => {
@@ -117,12 +136,18 @@ fn json_body(req: &HttpRequest, body: &[u8]) -> Result<Value, HttpResponse> {
         }
     }
     serde_json::from_slice(body).map_err(|_| {
-        scim_error(&ScimError::InvalidSyntax("the body is not valid JSON".into()))
+        scim_error(&ScimError::InvalidSyntax(
+            "the body is not valid JSON".into(),
+        ))
     })
 }
 
 /// A SCIM resource answer, with its ETag.
-fn resource_response(status: actix_web::http::StatusCode, body: Value, location: Option<&str>) -> HttpResponse {
+fn resource_response(
+    status: actix_web::http::StatusCode,
+    body: Value,
+    location: Option<&str>,
+) -> HttpResponse {
     let mut response = HttpResponse::build(status);
     response.content_type(CONTENT_TYPE);
     if let Some(version) = body.pointer("/meta/version").and_then(Value::as_str) {
@@ -157,7 +182,9 @@ fn list_query(req: &HttpRequest, listed: Listed) -> Result<ListQuery, HttpRespon
     let (mut attributes, mut excluded) = (None, None);
     let number = |name: &str, raw: &str| -> Result<i64, HttpResponse> {
         raw.trim().parse::<i64>().map_err(|_| {
-            scim_error(&ScimError::InvalidValue(format!("{name} must be an integer")))
+            scim_error(&ScimError::InvalidValue(format!(
+                "{name} must be an integer"
+            )))
         })
     };
     for (key, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
@@ -205,7 +232,9 @@ fn list_response(resources: Vec<Value>, total: i64, start_index: i64) -> HttpRes
         "startIndex": start_index,
         "Resources": resources,
     });
-    HttpResponse::Ok().content_type(CONTENT_TYPE).body(body.to_string())
+    HttpResponse::Ok()
+        .content_type(CONTENT_TYPE)
+        .body(body.to_string())
 }
 
 /// Applies a projection to a rendered resource.

@@ -5,7 +5,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
 use super::errors::{api_error, scim_error};
-use super::{base_url, if_match, json_body, list_query, list_response, project, projection, resource_response, Directory};
+use super::{
+    base_url, if_match, json_body, list_query, list_response, project, projection,
+    resource_response, Directory,
+};
 use crate::domain::scim::filter::Listed;
 use crate::domain::scim::patch::parse_operations;
 use crate::domain::scim::resource::normalize;
@@ -18,14 +21,25 @@ fn render(req: &HttpRequest, view: &UserView) -> serde_json::Value {
     view.user.resource(&location, &view.groups)
 }
 
-pub async fn list(req: HttpRequest, state: web::Data<AppState>, Directory(caller): Directory) -> HttpResponse {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Directory(caller): Directory,
+) -> HttpResponse {
     let query = match list_query(&req, Listed::Users) {
         Ok(query) => query,
         Err(response) => return response,
     };
-    match state.services.scim_users(caller, query.conditions, query.start_index, query.count).await {
+    match state
+        .services
+        .scim_users(caller, query.conditions, query.start_index, query.count)
+        .await
+    {
         Ok((users, total)) => list_response(
-            users.iter().map(|u| project(render(&req, u), &query.projection)).collect(),
+            users
+                .iter()
+                .map(|u| project(render(&req, u), &query.projection))
+                .collect(),
             total,
             query.start_index,
         ),
@@ -33,55 +47,105 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>, Directory(caller
     }
 }
 
-pub async fn get(req: HttpRequest, state: web::Data<AppState>, Directory(caller): Directory, id: web::Path<String>) -> HttpResponse {
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Directory(caller): Directory,
+    id: web::Path<String>,
+) -> HttpResponse {
     match state.services.scim_user(caller, &id).await {
-        Ok(view) => resource_response(StatusCode::OK, project(render(&req, &view), &projection(&req)), None),
+        Ok(view) => resource_response(
+            StatusCode::OK,
+            project(render(&req, &view), &projection(&req)),
+            None,
+        ),
         Err(error) => api_error(&error),
     }
 }
 
-pub async fn create(req: HttpRequest, state: web::Data<AppState>, Directory(caller): Directory, body: web::Bytes) -> HttpResponse {
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Directory(caller): Directory,
+    body: web::Bytes,
+) -> HttpResponse {
     let attributes = match json_body(&req, &body).map(|b| normalize(USER_RESOURCE, &b)) {
         Ok(Ok(attributes)) => attributes,
         Ok(Err(error)) => return scim_error(&error),
         Err(response) => return response,
     };
-    match state.services.scim_create_user(caller, attributes, Utc::now()).await {
+    match state
+        .services
+        .scim_create_user(caller, attributes, Utc::now())
+        .await
+    {
         Ok(view) => {
             let body = render(&req, &view);
-            let location = body.pointer("/meta/location").and_then(|l| l.as_str()).map(str::to_owned);
+            let location = body
+                .pointer("/meta/location")
+                .and_then(|l| l.as_str())
+                .map(str::to_owned);
             resource_response(StatusCode::CREATED, body, location.as_deref())
         }
         Err(error) => api_error(&error),
     }
 }
 
-pub async fn replace(req: HttpRequest, state: web::Data<AppState>, Directory(caller): Directory, id: web::Path<String>, body: web::Bytes) -> HttpResponse {
+pub async fn replace(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Directory(caller): Directory,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
     let attributes = match json_body(&req, &body).map(|b| normalize(USER_RESOURCE, &b)) {
         Ok(Ok(attributes)) => attributes,
         Ok(Err(error)) => return scim_error(&error),
         Err(response) => return response,
     };
-    match state.services.scim_replace_user(caller, &id, attributes, if_match(&req), Utc::now()).await {
+    match state
+        .services
+        .scim_replace_user(caller, &id, attributes, if_match(&req), Utc::now())
+        .await
+    {
         Ok(view) => resource_response(StatusCode::OK, render(&req, &view), None),
         Err(error) => api_error(&error),
     }
 }
 
-pub async fn patch(req: HttpRequest, state: web::Data<AppState>, Directory(caller): Directory, id: web::Path<String>, body: web::Bytes) -> HttpResponse {
+pub async fn patch(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Directory(caller): Directory,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
     let operations = match json_body(&req, &body).map(|b| parse_operations(&b)) {
         Ok(Ok(operations)) => operations,
         Ok(Err(error)) => return scim_error(&error),
         Err(response) => return response,
     };
-    match state.services.scim_patch_user(caller, &id, operations, if_match(&req), Utc::now()).await {
+    match state
+        .services
+        .scim_patch_user(caller, &id, operations, if_match(&req), Utc::now())
+        .await
+    {
         Ok(view) => resource_response(StatusCode::OK, render(&req, &view), None),
         Err(error) => api_error(&error),
     }
 }
 
-pub async fn delete(req: HttpRequest, state: web::Data<AppState>, Directory(caller): Directory, id: web::Path<String>) -> HttpResponse {
-    match state.services.scim_delete_user(caller, &id, if_match(&req), Utc::now()).await {
+pub async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Directory(caller): Directory,
+    id: web::Path<String>,
+) -> HttpResponse {
+    match state
+        .services
+        .scim_delete_user(caller, &id, if_match(&req), Utc::now())
+        .await
+    {
         Ok(()) => HttpResponse::NoContent().finish(),
         Err(error) => api_error(&error),
     }
