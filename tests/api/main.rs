@@ -24,6 +24,7 @@ mod pagination;
 mod prepared;
 mod protocol;
 mod schema;
+mod scim;
 mod sessions;
 mod settings;
 mod statements;

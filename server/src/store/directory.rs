@@ -9,7 +9,7 @@ use super::raw_sql::RawSql;
 use super::schema::{
     directory_group_members, directory_groups, directory_users, organizations, scim_tokens,
 };
-use super::sql_lists::{json_strings, json_text_list};
+use super::sql_lists::json_strings;
 use super::DbConnection;
 use crate::domain::directory::{DirectoryGroup, DirectoryUser, ScimToken};
 use crate::domain::ids::{
@@ -692,8 +692,15 @@ pub fn add_members(
         .bind::<Text, _>(network.to_string())
         .sql(", ")
         .bind::<Text, _>(group.to_string())
-        .sql(", ids.value FROM (");
-        let statement = json_text_list(conn, statement, ids).sql(") AS ids (value)");
+        .sql(match conn {
+            DbConnection::Pg(_) => ", value FROM jsonb_array_elements_text(",
+            DbConnection::Sqlite(_) => ", value FROM json_each(",
+        })
+        .bind::<Text, _>(ids)
+        .sql(match conn {
+            DbConnection::Pg(_) => "::jsonb) AS ids (value)",
+            DbConnection::Sqlite(_) => ")",
+        });
         statement.execute(conn)?;
     }
     Ok(new)

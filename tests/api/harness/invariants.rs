@@ -49,7 +49,7 @@ pub fn all_row_counts(db: &TestDatabase) -> BTreeMap<&'static str, i64> {
     counts
 }
 
-fn count_rows(db: &TestDatabase, tables: &[&'static str]) -> BTreeMap<&'static str, i64> {
+pub fn count_rows(db: &TestDatabase, tables: &[&'static str]) -> BTreeMap<&'static str, i64> {
     let store = db.connect();
     let mut conn = store.read_connection().expect("connection");
     tables

@@ -5,10 +5,11 @@
 
 pub mod browser;
 mod database;
-mod invariants;
+pub mod invariants;
 pub mod oauth;
 pub mod oidc;
 pub mod ops;
+pub mod scim;
 
 use std::io::Read;
 use std::net::TcpListener;
