@@ -13,7 +13,7 @@ use crate::domain::permissions::Permission;
 use crate::store::onboarding::ProvisioningEvent;
 
 use super::access::MemberNode;
-use super::context::{access, services};
+use super::context::{access, loaders, services};
 use super::pagination::{decode_cursor, encode_cursor, page_info, page_size, split_page, PageInfo};
 use crate::service::ApiError;
 
@@ -41,7 +41,7 @@ impl ScimTokenNode {
 }
 
 /// Who the directory makes a member: all its users, or one group's, with a role.
-pub struct OnboardingRuleNode(pub OnboardingRule, pub Organization);
+pub struct OnboardingRuleNode(pub OnboardingRule);
 
 #[Object(name = "OnboardingRule")]
 impl OnboardingRuleNode {
@@ -56,11 +56,11 @@ impl OnboardingRuleNode {
         let Some(id) = self.0.group_id else {
             return Ok(None);
         };
-        let groups = services(ctx)?.directory_groups_of(self.1.clone()).await?;
-        Ok(groups
-            .into_iter()
-            .find(|(g, _)| g.id == id)
-            .map(|(g, members)| DirectoryGroupNode(g, members)))
+        Ok(loaders(ctx)?
+            .directory_groups
+            .load_one((self.0.network_id, id))
+            .await?
+            .map(|(group, members)| DirectoryGroupNode(group, members)))
     }
     /// The role its members are granted here: a built-in role's name or a custom role's name.
     async fn role(&self) -> &str {
@@ -75,7 +75,7 @@ impl OnboardingRuleNode {
 }
 
 /// A group of the organization's directory.
-pub struct DirectoryGroupNode(pub DirectoryGroup, pub usize);
+pub struct DirectoryGroupNode(pub DirectoryGroup, pub i64);
 
 #[Object(name = "DirectoryGroup")]
 impl DirectoryGroupNode {
@@ -90,7 +90,7 @@ impl DirectoryGroupNode {
         self.0.external_id.as_deref()
     }
     async fn member_count(&self) -> i64 {
-        i64::try_from(self.1).unwrap_or(i64::MAX)
+        self.1
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -101,7 +101,7 @@ impl DirectoryGroupNode {
 }
 
 /// A user of the organization's directory, as its identity provider pushed it.
-pub struct DirectoryUserNode(pub DirectoryUser, pub Organization);
+pub struct DirectoryUserNode(pub DirectoryUser);
 
 #[Object(name = "DirectoryUser")]
 impl DirectoryUserNode {
@@ -128,31 +128,33 @@ impl DirectoryUserNode {
     }
     /// The directory groups the user belongs to.
     async fn groups(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<DirectoryGroupNode>> {
-        let services = services(ctx)?;
-        let mine: Vec<_> = services
-            .directory_groups_of_users(self.1.clone(), vec![self.0.id])
+        let loaders = loaders(ctx)?;
+        let network = self.0.network_id;
+        let ids = loaders
+            .directory_groups_of_user
+            .load_one((network, self.0.id))
             .await?
-            .into_iter()
-            .map(|(_, g)| g)
+            .unwrap_or_default();
+        let found = loaders
+            .directory_groups
+            .load_many(ids.iter().map(|id| (network, *id)))
+            .await?;
+        let mut groups: Vec<DirectoryGroupNode> = found
+            .into_values()
+            .map(|(group, members)| DirectoryGroupNode(group, members))
             .collect();
-        Ok(services
-            .directory_groups_of(self.1.clone())
-            .await?
-            .into_iter()
-            .filter(|(g, _)| mine.contains(&g.id))
-            .map(|(g, n)| DirectoryGroupNode(g, n))
-            .collect())
+        groups.sort_by(|a, b| (a.0.created_at, a.0.id).cmp(&(b.0.created_at, b.0.id)));
+        Ok(groups)
     }
     /// The membership the directory made (or found) for this user; null until onboarded.
     async fn member(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<MemberNode>> {
         let Some(person) = self.0.person_id else {
             return Ok(None);
         };
-        Ok(services(ctx)?
-            .members_of_persons(self.1.clone(), vec![person])
+        Ok(loaders(ctx)?
+            .member_of_person
+            .load_one((self.0.network_id, self.0.organization_id, person))
             .await?
-            .into_iter()
-            .next()
             .map(MemberNode))
     }
     async fn created_at(&self) -> DateTime<Utc> {
@@ -250,6 +252,19 @@ pub struct DirectoryUserConnection {
 }
 
 #[derive(SimpleObject)]
+pub struct DirectoryGroupEdge {
+    pub cursor: String,
+    pub node: DirectoryGroupNode,
+}
+
+#[derive(SimpleObject)]
+pub struct DirectoryGroupConnection {
+    pub edges: Vec<DirectoryGroupEdge>,
+    pub page_info: PageInfo,
+    pub total_count: i64,
+}
+
+#[derive(SimpleObject)]
 pub struct ProvisioningEventEdge {
     pub cursor: String,
     pub node: ProvisioningEventNode,
@@ -304,7 +319,7 @@ pub async fn onboarding_rules(
         .onboarding_rules_of(org.clone())
         .await?
         .into_iter()
-        .map(|rule| OnboardingRuleNode(rule, org.clone()))
+        .map(OnboardingRuleNode)
         .collect())
 }
 
@@ -325,7 +340,7 @@ pub async fn directory_users(
         .into_iter()
         .map(|user| DirectoryUserEdge {
             cursor: encode_time_cursor(user.created_at, &user.id.to_string()),
-            node: DirectoryUserNode(user, org.clone()),
+            node: DirectoryUserNode(user),
         })
         .collect();
     let cursors: Vec<String> = edges.iter().map(|e| e.cursor.clone()).collect();
@@ -339,14 +354,29 @@ pub async fn directory_users(
 pub async fn directory_groups(
     ctx: &Context<'_>,
     org: &Organization,
-) -> async_graphql::Result<Vec<DirectoryGroupNode>> {
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<DirectoryGroupConnection> {
     access(ctx)?.require(org, Permission::MembersRead).await?;
-    Ok(services(ctx)?
-        .directory_groups_of(org.clone())
-        .await?
+    let limit = page_size(first)?;
+    let after = time_cursor(after)?;
+    let (groups, total_count) = services(ctx)?
+        .directory_group_page(org.clone(), after, limit + 1)
+        .await?;
+    let (groups, more) = split_page(groups, limit);
+    let edges: Vec<DirectoryGroupEdge> = groups
         .into_iter()
-        .map(|(g, n)| DirectoryGroupNode(g, n))
-        .collect())
+        .map(|(group, members)| DirectoryGroupEdge {
+            cursor: encode_time_cursor(group.created_at, &group.id.to_string()),
+            node: DirectoryGroupNode(group, members),
+        })
+        .collect();
+    let cursors: Vec<String> = edges.iter().map(|e| e.cursor.clone()).collect();
+    Ok(DirectoryGroupConnection {
+        edges,
+        page_info: page_info(&cursors, more),
+        total_count,
+    })
 }
 
 pub async fn provisioning_events(

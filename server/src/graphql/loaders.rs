@@ -6,7 +6,11 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::domain::contract_account::ContractAccount;
-use crate::domain::ids::{ContractAccountId, NetworkId, OrganizationId, UserId};
+use crate::domain::directory::DirectoryGroup;
+use crate::domain::ids::{
+    ContractAccountId, DirectoryGroupId, DirectoryUserId, NetworkId, OrganizationId, UserId,
+};
+use crate::domain::members::Member;
 use crate::domain::organization::Organization;
 use crate::domain::tree_path::TreePath;
 use crate::domain::user::User;
@@ -430,6 +434,73 @@ impl BatchLoad for IntegrationsOfOrganizationLoader {
 }
 
 /// Everything a request needs beside the schema, attached with `Request::data`.
+/// Directory groups by id, with their member counts.
+pub struct DirectoryGroupLoader(pub Services);
+
+impl BatchLoad for DirectoryGroupLoader {
+    type Key = (NetworkId, DirectoryGroupId);
+    type Value = (DirectoryGroup, i64);
+
+    async fn load(&self, keys: &[Self::Key]) -> LoadResult<Self::Key, Self::Value> {
+        let mut by_network: HashMap<NetworkId, Vec<DirectoryGroupId>> = HashMap::new();
+        for (network, id) in keys {
+            by_network.entry(*network).or_default().push(*id);
+        }
+        let mut found = HashMap::with_capacity(keys.len());
+        for (network, ids) in by_network {
+            for (group, count) in self.0.directory_groups_by_id(network, ids).await? {
+                found.insert((network, group.id), (group, count));
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The directory groups each directory user belongs to.
+pub struct DirectoryGroupsOfUserLoader(pub Services);
+
+impl BatchLoad for DirectoryGroupsOfUserLoader {
+    type Key = (NetworkId, DirectoryUserId);
+    type Value = Vec<DirectoryGroupId>;
+
+    async fn load(&self, keys: &[Self::Key]) -> LoadResult<Self::Key, Self::Value> {
+        let mut by_network: HashMap<NetworkId, Vec<DirectoryUserId>> = HashMap::new();
+        for (network, id) in keys {
+            by_network.entry(*network).or_default().push(*id);
+        }
+        let mut found: HashMap<Self::Key, Vec<DirectoryGroupId>> =
+            keys.iter().map(|key| (*key, Vec::new())).collect();
+        for (network, ids) in by_network {
+            for (user, group) in self.0.directory_groups_of_users(network, ids).await? {
+                found.entry((network, user)).or_default().push(group);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Members by (organization, person): what a directory user was onboarded as.
+pub struct MemberOfPersonLoader(pub Services);
+
+impl BatchLoad for MemberOfPersonLoader {
+    type Key = (NetworkId, OrganizationId, UserId);
+    type Value = Member;
+
+    async fn load(&self, keys: &[Self::Key]) -> LoadResult<Self::Key, Self::Value> {
+        let mut batches: HashMap<(NetworkId, OrganizationId), Vec<UserId>> = HashMap::new();
+        for (network, org, user) in keys {
+            batches.entry((*network, *org)).or_default().push(*user);
+        }
+        let mut found = HashMap::with_capacity(keys.len());
+        for ((network, org), users) in batches {
+            for member in self.0.members_of_persons(network, org, users).await? {
+                found.insert((network, org, member.user_id), member);
+            }
+        }
+        Ok(found)
+    }
+}
+
 pub struct Loaders {
     pub organizations: BatchLoader<OrganizationLoader>,
     pub organizations_by_path: BatchLoader<OrganizationByPathLoader>,
@@ -444,6 +515,9 @@ pub struct Loaders {
     pub applications: BatchLoader<ApplicationLoader>,
     pub applications_of_organization: BatchLoader<ApplicationsOfOrganizationLoader>,
     pub integrations_of_organization: BatchLoader<IntegrationsOfOrganizationLoader>,
+    pub directory_groups: BatchLoader<DirectoryGroupLoader>,
+    pub directory_groups_of_user: BatchLoader<DirectoryGroupsOfUserLoader>,
+    pub member_of_person: BatchLoader<MemberOfPersonLoader>,
 }
 
 impl Loaders {
@@ -466,6 +540,11 @@ impl Loaders {
             integrations_of_organization: BatchLoader::new(IntegrationsOfOrganizationLoader(
                 services.clone(),
             )),
+            directory_groups: BatchLoader::new(DirectoryGroupLoader(services.clone())),
+            directory_groups_of_user: BatchLoader::new(DirectoryGroupsOfUserLoader(
+                services.clone(),
+            )),
+            member_of_person: BatchLoader::new(MemberOfPersonLoader(services.clone())),
         }
     }
 }

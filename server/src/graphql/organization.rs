@@ -178,12 +178,16 @@ impl OrganizationNode {
         super::directory::directory_users(ctx, &self.0, first, after).await
     }
 
-    /// The groups this organization's directory pushed over SCIM; needs `members:read`.
+    /// The groups this organization's directory pushed over SCIM, oldest first; needs
+    /// `members:read`.
+    #[graphql(complexity = "connection_complexity(first, child_complexity)")]
     async fn directory_groups(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<super::directory::DirectoryGroupNode>> {
-        super::directory::directory_groups(ctx, &self.0).await
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<super::directory::DirectoryGroupConnection> {
+        super::directory::directory_groups(ctx, &self.0, first, after).await
     }
 
     /// What each provisioning step did to whose membership, and why, newest first; needs

@@ -8,12 +8,12 @@ use serde_json::json;
 
 use crate::auth::{scim_tokens, Principal};
 use crate::domain::directory::{
-    decide, standing, DirectoryUser, MemberAction, OnboardingRule, ProvisioningOutcome, ScimToken,
-    Standing, SCIM_TOKEN_DESCRIPTION_MAX_CHARS,
+    decide, standing, DirectoryGroup, DirectoryUser, MemberAction, OnboardingRule,
+    ProvisioningOutcome, ScimToken, Standing, SCIM_TOKEN_DESCRIPTION_MAX_CHARS,
 };
 use crate::domain::ids::{
-    DirectoryGroupId, MemberId, OnboardingRuleId, OrganizationId, ProvisioningEventId, ScimTokenId,
-    UserId,
+    DirectoryGroupId, DirectoryUserId, MemberId, NetworkId, OnboardingRuleId, OrganizationId,
+    ProvisioningEventId, ScimTokenId, UserId,
 };
 use crate::domain::members::{check_no_escalation, Member, MemberStatus};
 use crate::domain::name::Name;
@@ -556,32 +556,46 @@ impl Services {
             .await
     }
 
-    /// The directory's groups with how many members each has.
-    pub async fn directory_groups_of(
+    /// A keyset page of the directory's groups with how many members each has, and how
+    /// many groups there are.
+    pub async fn directory_group_page(
         &self,
         org: Organization,
-    ) -> ApiResult<Vec<(crate::domain::directory::DirectoryGroup, usize)>> {
+        after: Option<(DateTime<Utc>, String)>,
+        limit: i64,
+    ) -> ApiResult<(Vec<(DirectoryGroup, i64)>, i64)> {
         self.store
             .read(move |conn| {
-                let groups = directory::groups_of_organization(conn, org.network_id, org.id)?;
-                let mut out = Vec::with_capacity(groups.len());
-                for group in groups {
-                    let members = directory::member_ids(conn, org.network_id, group.id)?.len();
-                    out.push((group, members));
-                }
-                Ok(out)
+                let after = after.map(|(time, id)| (time.naive_utc(), id));
+                let groups = directory::groups_after(conn, org.network_id, org.id, after, limit)?;
+                let total = directory::count_groups(conn, org.network_id, org.id)?;
+                Ok((with_counts(conn, org.network_id, groups)?, total))
             })
             .await
     }
 
-    /// The groups of some directory users: (user, group id, displayName).
+    /// Groups of one network by id, with their member counts (a loader's batch).
+    pub async fn directory_groups_by_id(
+        &self,
+        network: NetworkId,
+        ids: Vec<DirectoryGroupId>,
+    ) -> ApiResult<Vec<(DirectoryGroup, i64)>> {
+        self.store
+            .read(move |conn| {
+                let groups = directory::groups_in_network(conn, network, &ids)?;
+                with_counts(conn, network, groups)
+            })
+            .await
+    }
+
+    /// The groups of some directory users of one network: (user, group).
     pub async fn directory_groups_of_users(
         &self,
-        org: Organization,
-        users: Vec<crate::domain::ids::DirectoryUserId>,
-    ) -> ApiResult<Vec<(crate::domain::ids::DirectoryUserId, DirectoryGroupId)>> {
+        network: NetworkId,
+        users: Vec<DirectoryUserId>,
+    ) -> ApiResult<Vec<(DirectoryUserId, DirectoryGroupId)>> {
         self.store
-            .read(move |conn| Ok(directory::groups_of_users(conn, org.network_id, &users)?))
+            .read(move |conn| Ok(directory::groups_of_users(conn, network, &users)?))
             .await
     }
 
@@ -609,18 +623,28 @@ impl Services {
     /// The members that persons have in one organization.
     pub async fn members_of_persons(
         &self,
-        org: Organization,
+        network: NetworkId,
+        organization: OrganizationId,
         persons: Vec<UserId>,
     ) -> ApiResult<Vec<Member>> {
         self.store
-            .read(move |conn| {
-                Ok(members::of_users_in(
-                    conn,
-                    org.network_id,
-                    org.id,
-                    &persons,
-                )?)
-            })
+            .read(move |conn| Ok(members::of_users_in(conn, network, organization, &persons)?))
             .await
     }
+}
+
+fn with_counts(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    groups: Vec<DirectoryGroup>,
+) -> ApiResult<Vec<(DirectoryGroup, i64)>> {
+    let ids: Vec<_> = groups.iter().map(|g| g.id).collect();
+    let counts = directory::member_counts(conn, network, &ids)?;
+    Ok(groups
+        .into_iter()
+        .map(|g| {
+            let n = counts.get(&g.id).copied().unwrap_or(0);
+            (g, n)
+        })
+        .collect())
 }

@@ -601,6 +601,87 @@ pub fn list_groups(
     ))
 }
 
+/// Groups of one network by id (their organization is known from what names them).
+pub fn groups_in_network(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    ids: &[DirectoryGroupId],
+) -> QueryResult<Vec<DirectoryGroup>> {
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    directory_groups::table
+        .filter(directory_groups::network_id.eq(network.to_string()))
+        .filter(directory_groups::id.eq_any(keys))
+        .select(group_columns!())
+        .load::<GroupRow>(conn)?
+        .into_iter()
+        .map(group)
+        .collect()
+}
+
+/// A keyset page of the directory's groups after `after` (created_at, id), for GraphQL.
+pub fn groups_after(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    organization: OrganizationId,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<DirectoryGroup>> {
+    let mut query = directory_groups::table
+        .filter(directory_groups::network_id.eq(network.to_string()))
+        .filter(directory_groups::organization_id.eq(organization.to_string()))
+        .into_boxed();
+    if let Some((created, id)) = after {
+        query = query.filter(
+            directory_groups::created_at
+                .gt(created)
+                .or(directory_groups::created_at
+                    .eq(created)
+                    .and(directory_groups::id.gt(id))),
+        );
+    }
+    query
+        .order((
+            directory_groups::created_at.asc(),
+            directory_groups::id.asc(),
+        ))
+        .limit(limit)
+        .select(group_columns!())
+        .load::<GroupRow>(conn)?
+        .into_iter()
+        .map(group)
+        .collect()
+}
+
+pub fn count_groups(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    organization: OrganizationId,
+) -> QueryResult<i64> {
+    directory_groups::table
+        .filter(directory_groups::network_id.eq(network.to_string()))
+        .filter(directory_groups::organization_id.eq(organization.to_string()))
+        .count()
+        .get_result(conn)
+}
+
+/// How many members each of `groups` has (groups without members are left out).
+pub fn member_counts(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    groups: &[DirectoryGroupId],
+) -> QueryResult<std::collections::HashMap<DirectoryGroupId, i64>> {
+    let keys: Vec<String> = groups.iter().map(ToString::to_string).collect();
+    let rows: Vec<(String, i64)> = directory_group_members::table
+        .filter(directory_group_members::network_id.eq(network.to_string()))
+        .filter(directory_group_members::group_id.eq_any(keys))
+        .group_by(directory_group_members::group_id)
+        .select((directory_group_members::group_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(group, n)| Ok((parse_id(&group)?, n)))
+        .collect()
+}
+
 pub fn groups_of_organization(
     conn: &mut DbConnection,
     network: NetworkId,

@@ -117,11 +117,12 @@ impl DirectoryMutations {
             .as_ref()
             .map(|id| parse_id("directoryGroupId", id))
             .transpose()?;
-        let services = services(ctx)?;
-        let rule = services
+        let rule = services(ctx)?
             .create_onboarding_rule(principal, org, group, input.role, Utc::now())
             .await?;
-        rule_payload(ctx, rule).await
+        Ok(OnboardingRulePayload {
+            onboarding_rule: OnboardingRuleNode(rule),
+        })
     }
 
     /// Changes the role a rule grants; its members hold the new role instead.
@@ -135,7 +136,9 @@ impl DirectoryMutations {
         let rule = services(ctx)?
             .update_onboarding_rule(principal, id, input.role, Utc::now())
             .await?;
-        rule_payload(ctx, rule).await
+        Ok(OnboardingRulePayload {
+            onboarding_rule: OnboardingRuleNode(rule),
+        })
     }
 
     /// Deletes a rule and the grants it made; members no other rule matches are suspended.
@@ -153,18 +156,4 @@ impl DirectoryMutations {
             deleted_onboarding_rule_id: ID(rule.id.to_string()),
         })
     }
-}
-
-async fn rule_payload(
-    ctx: &Context<'_>,
-    rule: crate::domain::directory::OnboardingRule,
-) -> async_graphql::Result<OnboardingRulePayload> {
-    let org = crate::graphql::context::loaders(ctx)?
-        .organizations
-        .load_one(rule.organization_id)
-        .await?
-        .ok_or(crate::service::ApiError::NotFound)?;
-    Ok(OnboardingRulePayload {
-        onboarding_rule: OnboardingRuleNode(rule, org),
-    })
 }
