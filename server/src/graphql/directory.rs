@@ -143,7 +143,7 @@ impl DirectoryUserNode {
             .into_values()
             .map(|(group, members)| DirectoryGroupNode(group, members))
             .collect();
-        groups.sort_by(|a, b| (a.0.created_at, a.0.id).cmp(&(b.0.created_at, b.0.id)));
+        groups.sort_by_key(|g| (g.0.created_at, g.0.id));
         Ok(groups)
     }
     /// The membership the directory made (or found) for this user; null until onboarded.

@@ -69,3 +69,30 @@ pub fn api_error(error: &ApiError) -> HttpResponse {
         }
     }
 }
+
+/// Why a request is refused before it reaches the service: its body or query, in SCIM's
+/// terms, or a body that is not JSON at all.
+#[derive(Debug)]
+pub enum Refusal {
+    Scim(ScimError),
+    UnsupportedMediaType,
+}
+
+impl From<ScimError> for Refusal {
+    fn from(error: ScimError) -> Self {
+        Self::Scim(error)
+    }
+}
+
+impl Refusal {
+    pub fn response(&self) -> HttpResponse {
+        match self {
+            Self::Scim(error) => scim_error(error),
+            Self::UnsupportedMediaType => error_response(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                None,
+                "send application/scim+json",
+            ),
+        }
+    }
+}

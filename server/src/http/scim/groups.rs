@@ -7,12 +7,10 @@ use chrono::Utc;
 
 use super::errors::{api_error, scim_error};
 use super::{
-    base_url, if_match, json_body, list_query, list_response, project, projection,
+    base_url, if_match, list_query, list_response, patch_body, project, projection, resource_body,
     resource_response, Directory,
 };
 use crate::domain::scim::filter::Listed;
-use crate::domain::scim::patch::parse_operations;
-use crate::domain::scim::resource::normalize;
 use crate::domain::scim::schema::GROUP_RESOURCE;
 use crate::http::AppState;
 use crate::service::directory::GroupView;
@@ -29,7 +27,7 @@ pub async fn list(
 ) -> HttpResponse {
     let query = match list_query(&req, Listed::Groups) {
         Ok(query) => query,
-        Err(response) => return response,
+        Err(error) => return scim_error(&error),
     };
     let with_members = !query.projection.excludes("members");
     match state
@@ -82,10 +80,9 @@ pub async fn create(
     Directory(caller): Directory,
     body: web::Bytes,
 ) -> HttpResponse {
-    let attributes = match json_body(&req, &body).map(|b| normalize(GROUP_RESOURCE, &b)) {
-        Ok(Ok(attributes)) => attributes,
-        Ok(Err(error)) => return scim_error(&error),
-        Err(response) => return response,
+    let attributes = match resource_body(&req, &body, GROUP_RESOURCE) {
+        Ok(attributes) => attributes,
+        Err(refusal) => return refusal.response(),
     };
     match state
         .services
@@ -111,10 +108,9 @@ pub async fn replace(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let attributes = match json_body(&req, &body).map(|b| normalize(GROUP_RESOURCE, &b)) {
-        Ok(Ok(attributes)) => attributes,
-        Ok(Err(error)) => return scim_error(&error),
-        Err(response) => return response,
+    let attributes = match resource_body(&req, &body, GROUP_RESOURCE) {
+        Ok(attributes) => attributes,
+        Err(refusal) => return refusal.response(),
     };
     match state
         .services
@@ -133,10 +129,9 @@ pub async fn patch(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let operations = match json_body(&req, &body).map(|b| parse_operations(&b)) {
-        Ok(Ok(operations)) => operations,
-        Ok(Err(error)) => return scim_error(&error),
-        Err(response) => return response,
+    let operations = match patch_body(&req, &body) {
+        Ok(operations) => operations,
+        Err(refusal) => return refusal.response(),
     };
     match state
         .services

@@ -27,7 +27,7 @@ use crate::service::ApiError;
 
 use super::auth::bearer_token;
 use super::AppState;
-use errors::{api_error, error_response, scim_error, CONTENT_TYPE};
+use errors::{api_error, error_response, Refusal, CONTENT_TYPE};
 
 /// The largest request body: a group PATCH adding a few thousand members.
 const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -112,8 +112,9 @@ pub fn base_url(req: &HttpRequest) -> String {
     format!("{}://{}/scim/v2", info.scheme(), info.host())
 }
 
-/// A request body as JSON: SCIM's media type or plain JSON, else `invalidSyntax`.
-fn json_body(req: &HttpRequest, body: &[u8]) -> Result<Value, HttpResponse> {
+/// A request body as JSON: SCIM's media type or plain JSON (else 415), and JSON (else
+/// `invalidSyntax`).
+fn json_body(req: &HttpRequest, body: &[u8]) -> Result<Value, Refusal> {
     let media = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -127,19 +128,10 @@ fn json_body(req: &HttpRequest, body: &[u8]) -> Result<Value, HttpResponse> {
         });
     match media.as_deref() {
         None | Some(CONTENT_TYPE) | Some("application/json") => {}
-        Some(_) => {
-            return Err(error_response(
-                actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                None,
-                "send application/scim+json",
-            ))
-        }
+        Some(_) => return Err(Refusal::UnsupportedMediaType),
     }
-    serde_json::from_slice(body).map_err(|_| {
-        scim_error(&ScimError::InvalidSyntax(
-            "the body is not valid JSON".into(),
-        ))
-    })
+    serde_json::from_slice(body)
+        .map_err(|_| ScimError::InvalidSyntax("the body is not valid JSON".into()).into())
 }
 
 /// A SCIM resource answer, with its ETag.
@@ -175,17 +167,15 @@ struct ListQuery {
     projection: Projection,
 }
 
-fn list_query(req: &HttpRequest, listed: Listed) -> Result<ListQuery, HttpResponse> {
+fn list_query(req: &HttpRequest, listed: Listed) -> Result<ListQuery, ScimError> {
     let mut filter = None;
     let mut start_index = 1;
     let mut count = MAX_RESULTS;
     let (mut attributes, mut excluded) = (None, None);
-    let number = |name: &str, raw: &str| -> Result<i64, HttpResponse> {
-        raw.trim().parse::<i64>().map_err(|_| {
-            scim_error(&ScimError::InvalidValue(format!(
-                "{name} must be an integer"
-            )))
-        })
+    let number = |name: &str, raw: &str| -> Result<i64, ScimError> {
+        raw.trim()
+            .parse::<i64>()
+            .map_err(|_| ScimError::InvalidValue(format!("{name} must be an integer")))
     };
     for (key, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
         match key.to_ascii_lowercase().as_str() {
@@ -199,9 +189,7 @@ fn list_query(req: &HttpRequest, listed: Listed) -> Result<ListQuery, HttpRespon
         }
     }
     let conditions = match filter {
-        Some(text) => parse_filter(&text)
-            .and_then(|f| conditions(&f, listed))
-            .map_err(|e| scim_error(&e))?,
+        Some(text) => parse_filter(&text).and_then(|f| conditions(&f, listed))?,
         None => Vec::new(),
     };
     Ok(ListQuery {
@@ -243,4 +231,26 @@ fn project(mut resource: Value, projection: &Projection) -> Value {
         projection.apply(fields);
     }
     resource
+}
+
+/// A POST or PUT body, checked and normalized against the resource's schemas.
+fn resource_body(
+    req: &HttpRequest,
+    body: &[u8],
+    resource: crate::domain::scim::schema::ResourceSchemas,
+) -> Result<serde_json::Map<String, Value>, Refusal> {
+    Ok(crate::domain::scim::resource::normalize(
+        resource,
+        &json_body(req, body)?,
+    )?)
+}
+
+/// A PATCH body's operations.
+fn patch_body(
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<Vec<crate::domain::scim::patch::Operation>, Refusal> {
+    Ok(crate::domain::scim::patch::parse_operations(&json_body(
+        req, body,
+    )?)?)
 }

@@ -6,12 +6,10 @@ use chrono::Utc;
 
 use super::errors::{api_error, scim_error};
 use super::{
-    base_url, if_match, json_body, list_query, list_response, project, projection,
+    base_url, if_match, list_query, list_response, patch_body, project, projection, resource_body,
     resource_response, Directory,
 };
 use crate::domain::scim::filter::Listed;
-use crate::domain::scim::patch::parse_operations;
-use crate::domain::scim::resource::normalize;
 use crate::domain::scim::schema::USER_RESOURCE;
 use crate::http::AppState;
 use crate::service::directory::UserView;
@@ -28,7 +26,7 @@ pub async fn list(
 ) -> HttpResponse {
     let query = match list_query(&req, Listed::Users) {
         Ok(query) => query,
-        Err(response) => return response,
+        Err(error) => return scim_error(&error),
     };
     match state
         .services
@@ -69,10 +67,9 @@ pub async fn create(
     Directory(caller): Directory,
     body: web::Bytes,
 ) -> HttpResponse {
-    let attributes = match json_body(&req, &body).map(|b| normalize(USER_RESOURCE, &b)) {
-        Ok(Ok(attributes)) => attributes,
-        Ok(Err(error)) => return scim_error(&error),
-        Err(response) => return response,
+    let attributes = match resource_body(&req, &body, USER_RESOURCE) {
+        Ok(attributes) => attributes,
+        Err(refusal) => return refusal.response(),
     };
     match state
         .services
@@ -98,10 +95,9 @@ pub async fn replace(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let attributes = match json_body(&req, &body).map(|b| normalize(USER_RESOURCE, &b)) {
-        Ok(Ok(attributes)) => attributes,
-        Ok(Err(error)) => return scim_error(&error),
-        Err(response) => return response,
+    let attributes = match resource_body(&req, &body, USER_RESOURCE) {
+        Ok(attributes) => attributes,
+        Err(refusal) => return refusal.response(),
     };
     match state
         .services
@@ -120,10 +116,9 @@ pub async fn patch(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let operations = match json_body(&req, &body).map(|b| parse_operations(&b)) {
-        Ok(Ok(operations)) => operations,
-        Ok(Err(error)) => return scim_error(&error),
-        Err(response) => return response,
+    let operations = match patch_body(&req, &body) {
+        Ok(operations) => operations,
+        Err(refusal) => return refusal.response(),
     };
     match state
         .services
