@@ -9,6 +9,8 @@
 //! #          --clients N (4) --batch N (members per group PATCH, 100)
 //! #          --lookup with|without|both (the GET before each create; default both)
 //! #          --workers N (server workers; default one per core)
+//! #          --keep (keep the databases, print their URLs and the SCIM tokens)
+//! #          --analyze-after N (PostgreSQL: ANALYZE once N users exist; default never)
 //! ```
 //!
 //! Each run (one backend, with or without the lookup) starts `orgraph serve` on a fresh
@@ -31,6 +33,13 @@
 //!
 //! Targets: the whole run ≤ 30 s per backend; users created per second ≥ 25 (Entra ID's
 //! floor for an endpoint), aim 500.
+//!
+//! PostgreSQL plans the first statements on the fresh tables without statistics, and keeps
+//! doing so until something runs `ANALYZE` (autovacuum at most once a minute; on a server
+//! with autovacuum off, never). `--analyze-after N` runs `ANALYZE` once, from the benchmark,
+//! when N users exist: the same run with statistics, to tell the plans apart from the rest.
+//! Needs PostgreSQL at `ORGRAPH_TEST_DATABASE_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`) unless `--backend sqlite`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -43,6 +52,8 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use serde_json::{json, Value};
 
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
 use orgraph::auth::{TokenKeys, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
 use orgraph::domain::organization::TreeLimits;
 use orgraph::domain::scim::filter::{conditions, parse_filter, Listed};
@@ -50,7 +61,7 @@ use orgraph::domain::scim::patch::parse_operations;
 use orgraph::domain::scim::resource::normalize;
 use orgraph::domain::scim::schema::USER_RESOURCE;
 use orgraph::service::Services;
-use orgraph::store::{StatementCounter, Store};
+use orgraph::store::{DatabaseUrl, StatementCounter, Store};
 use support::server::{agent, Server};
 use support::{
     human, load_average, read_flags, BackendArg, BenchResult, FreshDatabase, Machine, Samples,
@@ -60,7 +71,8 @@ const USAGE: &str = "usage: scim [--backend sqlite|postgres|both (default both)]
 [--users N (default 10000)] [--clients N (concurrent provider connections, default 4)] \
 [--batch N (members per group PATCH, default 100)] \
 [--lookup with|without|both (GET filter before each create, default both)] \
-[--workers N (server workers, default one per core)]";
+[--workers N (server workers, default one per core)] [--keep (keep the databases)] \
+[--analyze-after N (PostgreSQL: ANALYZE the database once, when N users exist)]";
 
 const SECRET: &str = "orgraph-bench-secret-orgraph-bench-secret";
 const ADMIN: &str = "it@bench.test";
@@ -80,6 +92,8 @@ struct Args {
     batch: usize,
     lookups: Vec<bool>,
     workers: Option<u32>,
+    keep: bool,
+    analyze_after: Option<usize>,
 }
 
 impl Args {
@@ -91,11 +105,14 @@ impl Args {
             batch: 100,
             lookups: vec![true, false],
             workers: None,
+            keep: false,
+            analyze_after: None,
         };
+        let mut keep = false;
         read_flags(
             USAGE,
-            &[],
-            |_| {},
+            &["--keep"],
+            |_| keep = true,
             |flag, value| {
                 match flag {
                     "--backend" => {
@@ -118,11 +135,13 @@ impl Args {
                         }
                     }
                     "--workers" => args.workers = Some(value.parse()?),
+                    "--analyze-after" => args.analyze_after = Some(value.parse()?),
                     other => return Err(format!("unknown argument {other}\n{USAGE}").into()),
                 }
                 Ok(())
             },
         )?;
+        args.keep = keep;
         Ok(args)
     }
 }
@@ -143,6 +162,9 @@ fn main() -> BenchResult<()> {
         args.workers
             .map_or_else(|| "one per core".to_owned(), |w| w.to_string())
     );
+    if let Some(n) = args.analyze_after {
+        println!("PostgreSQL: ANALYZE once {n} users exist (a stand-in for autovacuum)");
+    }
     let mut reports = Vec::new();
     for &backend in &args.backends {
         for &lookup in &args.lookups {
@@ -417,7 +439,7 @@ fn run(binary: &Path, args: &Args, backend: BackendArg, lookup: bool) -> BenchRe
         if lookup { "with" } else { "without" },
         load_average()
     );
-    let database = FreshDatabase::create(backend, false)?;
+    let database = FreshDatabase::create(backend, args.keep)?;
     let scratch = tempfile::tempdir()?;
     let server = Server::start(
         binary,
@@ -451,15 +473,39 @@ fn run(binary: &Path, args: &Args, backend: BackendArg, lookup: bool) -> BenchRe
         .as_str()
         .ok_or("no SCIM token")?
         .to_owned();
+    if args.keep {
+        println!("organization {organization}, SCIM token {scim_token}");
+    }
     let scim = Scim::new(&server.base, &scim_token);
 
     // 1. Users.
     let started = Instant::now();
+    let provisioned = Arc::new(AtomicUsize::new(0));
+    let analyzer = match (database.url(), args.analyze_after) {
+        (DatabaseUrl::Postgres(url), Some(after)) => {
+            let (url, provisioned) = (url.clone(), Arc::clone(&provisioned));
+            let users = args.users;
+            Some(std::thread::spawn(
+                move || -> Result<Option<Duration>, String> {
+                    while provisioned.load(Ordering::Relaxed) < after.min(users) {
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    let began = Instant::now();
+                    diesel::pg::PgConnection::establish(&url)
+                        .map_err(|e| e.to_string())?
+                        .batch_execute("ANALYZE")
+                        .map_err(|e| e.to_string())?;
+                    Ok(Some(began.elapsed()))
+                },
+            ))
+        }
+        _ => None,
+    };
     let next = Arc::new(AtomicUsize::new(0));
     let handles: Vec<_> = (0..args.clients)
         .map(|_| {
             let scim = scim.connection();
-            let next = Arc::clone(&next);
+            let (next, provisioned) = (Arc::clone(&next), Arc::clone(&provisioned));
             let users = args.users;
             std::thread::spawn(move || -> Result<UsersDone, String> {
                 let mut done = UsersDone::default();
@@ -483,6 +529,7 @@ fn run(binary: &Path, args: &Args, backend: BackendArg, lookup: bool) -> BenchRe
                         .json()?;
                     done.creates.push(sent.elapsed());
                     done.finished.push(started.elapsed());
+                    provisioned.fetch_add(1, Ordering::Relaxed);
                     let id = created["id"]
                         .as_str()
                         .ok_or_else(|| format!("no id in {created}"))?;
@@ -500,6 +547,15 @@ fn run(binary: &Path, args: &Args, backend: BackendArg, lookup: bool) -> BenchRe
         all.finished.extend(done.finished);
     }
     let users_time = started.elapsed();
+    if let Some(analyzer) = analyzer {
+        if let Some(took) = analyzer.join().map_err(|_| "the analyzer panicked")?? {
+            println!(
+                "ANALYZE after {} users took {}",
+                args.analyze_after.unwrap_or_default(),
+                human(took)
+            );
+        }
+    }
     all.ids.sort();
     all.finished.sort();
     let ids: Vec<String> = all.ids.into_iter().map(|(_, id)| id).collect();
