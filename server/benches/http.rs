@@ -398,6 +398,7 @@ fn insert_members(
                         calendar_integration_id: None,
                         created_at: now,
                         updated_at: now,
+                        suspended_by_directory: false,
                     },
                 )?;
             }

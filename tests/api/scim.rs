@@ -16,6 +16,7 @@ on_both_backends!(
     entra_id_provisions_disables_restores_and_deletes,
     okta_pushes_users_and_a_group_that_a_group_rule_onboards,
     members_added_by_hand_are_never_touched,
+    one_person_is_one_member_and_an_administrator_s_suspension_holds,
     a_token_acts_only_in_its_organization_and_revocation_bites_at_once,
     bad_requests_get_rfc_errors_and_write_nothing,
     lists_pages_projections_and_discovery,
@@ -882,4 +883,147 @@ fn rules_and_the_directory_in_graphql(backend: Backend) {
         d.members().get("ada@graphql.test"),
         Some(&("SUSPENDED".to_owned(), "DIRECTORY_GROUP".to_owned(), vec![]))
     );
+}
+
+fn one_person_is_one_member_and_an_administrator_s_suspension_holds(backend: Backend) {
+    let d = directory(backend, "People");
+    // Two directory users that are one person: an employee number whose work email is the
+    // other's userName.
+    let number = json!({ "userName": "E123", "emails": [{ "value": "ada@people.test", "type": "work" }, { "value": "ada@home.test", "type": "home" }] });
+    let created = d.server.scim(&d.token, "POST", "/Users", Some(&number));
+    assert_eq!(created.status, 201, "{}", created.text);
+    let by_name = d.user("ada@people.test");
+    d.server
+        .create_onboarding_rule(&d.admin, &d.org, None, "EMPLOYEE");
+    assert_eq!(
+        d.members().get("ada@people.test"),
+        Some(&(
+            "ACTIVE".to_owned(),
+            "DIRECTORY".to_owned(),
+            vec!["EMPLOYEE".to_owned()]
+        )),
+        "one member, one grant"
+    );
+    let deleted = d.server.scim(
+        &d.token,
+        "DELETE",
+        &format!("/Users/{}", by_name["id"].as_str().unwrap()),
+        None,
+    );
+    assert_eq!(deleted.status, 204);
+    assert_eq!(
+        d.status_of("ada@people.test").as_deref(),
+        Some("ACTIVE"),
+        "E123 is still active"
+    );
+    // Only the work email is filtered on.
+    let home = d.server.scim(
+        &d.token,
+        "GET",
+        "/Users?filter=emails%5Btype%20eq%20%22work%22%5D.value%20eq%20%22ada%40home.test%22",
+        None,
+    );
+    assert_eq!(home.body["totalResults"], 0);
+    let work = d.server.scim(
+        &d.token,
+        "GET",
+        "/Users?filter=emails%5Btype%20eq%20%22work%22%5D.value%20eq%20%22ADA%40people.test%22",
+        None,
+    );
+    assert_eq!(work.body["totalResults"], 1);
+
+    // An administrator suspends the member: the directory's next update does not lift it.
+    let person = d.server.gql(
+        Some(&d.admin),
+        "query($id: ID!) { organization(id: $id) { members(first: 10) { edges { node { user { id } } } } } }",
+        json!({ "id": d.org }),
+    );
+    let user_id = person.ok()["organization"]["members"]["edges"][0]["node"]["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    d.server.gql(
+        Some(&d.admin),
+        "mutation($org: ID!, $user: ID!) { updateMemberStatus(input: { organizationId: $org, userId: $user, status: SUSPENDED }) { member { status } } }",
+        json!({ "org": d.org, "user": user_id }),
+    ).ok();
+    let id = created.body["id"].as_str().unwrap();
+    let nick = json!({ "Operations": [{ "op": "add", "path": "nickName", "value": "Ada" }] });
+    assert_eq!(
+        d.server
+            .scim(&d.token, "PATCH", &format!("/Users/{id}"), Some(&nick))
+            .status,
+        200
+    );
+    assert_eq!(d.status_of("ada@people.test").as_deref(), Some("SUSPENDED"));
+    assert_eq!(d.events()[0]["outcome"], "SUSPENDED_MEMBER_UNTOUCHED");
+    // A suspension by the directory is the directory's to lift.
+    let active =
+        |on: bool| json!({ "Operations": [{ "op": "replace", "path": "active", "value": on }] });
+    d.server.gql(
+        Some(&d.admin),
+        "mutation($org: ID!, $user: ID!) { updateMemberStatus(input: { organizationId: $org, userId: $user, status: ACTIVE }) { member { status } } }",
+        json!({ "org": d.org, "user": user_id }),
+    ).ok();
+    assert_eq!(
+        d.server
+            .scim(
+                &d.token,
+                "PATCH",
+                &format!("/Users/{id}"),
+                Some(&active(false))
+            )
+            .status,
+        200
+    );
+    assert_eq!(d.status_of("ada@people.test").as_deref(), Some("SUSPENDED"));
+    assert_eq!(
+        d.server
+            .scim(
+                &d.token,
+                "PATCH",
+                &format!("/Users/{id}"),
+                Some(&active(true))
+            )
+            .status,
+        200
+    );
+    assert_eq!(d.status_of("ada@people.test").as_deref(), Some("ACTIVE"));
+    // Rule grants are audited with the directory... and a rule's custom role can't be deleted.
+    let audit = d.server.gql(
+        Some(&d.admin),
+        "query($id: ID!) { organization(id: $id) { auditLog(first: 100) { edges { node { action } } } } }",
+        json!({ "id": d.org }),
+    );
+    assert!(audit.ok()["organization"]["auditLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["node"]["action"] == "directoryGrantRole"));
+    let role = d.server.gql(
+        Some(&d.admin),
+        "mutation($org: ID!) { createRole(input: { organizationId: $org, name: \"Staff\", permissions: [\"organization:read\"] }) { role { id } } }",
+        json!({ "org": d.org }),
+    );
+    let role_id = role.ok()["createRole"]["role"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let group = d.server.scim(
+        &d.token,
+        "POST",
+        "/Groups",
+        Some(&json!({ "displayName": "Staff" })),
+    );
+    d.server.create_onboarding_rule(
+        &d.admin,
+        &d.org,
+        Some(group.body["id"].as_str().unwrap()),
+        &role_id,
+    );
+    d.server.gql(
+        Some(&d.admin),
+        "mutation($org: ID!, $role: ID!) { deleteRole(input: { organizationId: $org, roleId: $role }) { deletedRoleId } }",
+        json!({ "org": d.org, "role": role_id }),
+    ).expect_code("CONFLICT");
 }

@@ -4,6 +4,7 @@ ALTER TABLE audit_events DROP COLUMN actor_scim_token_id;
 ALTER TABLE audit_events ADD CONSTRAINT audit_events_one_actor
     CHECK ((actor_user_id IS NULL) <> (actor_application_id IS NULL));
 DROP TABLE provisioning_events;
+ALTER TABLE members DROP COLUMN suspended_by_directory;
 DROP INDEX grants_onboarding_rule;
 ALTER TABLE grants DROP COLUMN onboarding_rule_id;
 DROP TABLE onboarding_rules;

@@ -19,6 +19,7 @@ DROP TABLE audit_events;
 ALTER TABLE audit_events_without_directories RENAME TO audit_events;
 CREATE INDEX audit_events_organization ON audit_events (network_id, organization_id, occurred_at, id);
 DROP TABLE provisioning_events;
+ALTER TABLE members DROP COLUMN suspended_by_directory;
 DROP INDEX grants_onboarding_rule;
 ALTER TABLE grants DROP COLUMN onboarding_rule_id;
 DROP TABLE onboarding_rules;

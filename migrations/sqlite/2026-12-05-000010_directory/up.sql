@@ -49,6 +49,8 @@ CREATE UNIQUE INDEX directory_users_user_name
 CREATE INDEX directory_users_external_id
     ON directory_users (network_id, organization_id, external_id);
 CREATE INDEX directory_users_email ON directory_users (network_id, organization_id, email_key);
+-- The directory users that are one person (`person_id`), for decisions per person.
+CREATE INDEX directory_users_person ON directory_users (network_id, organization_id, person_id);
 CREATE INDEX directory_users_listing
     ON directory_users (network_id, organization_id, created_at, id);
 
@@ -105,6 +107,10 @@ CREATE UNIQUE INDEX onboarding_rules_all_users
     ON onboarding_rules (network_id, organization_id) WHERE group_id IS NULL;
 CREATE UNIQUE INDEX onboarding_rules_group
     ON onboarding_rules (network_id, organization_id, group_id) WHERE group_id IS NOT NULL;
+
+-- Set when the directory suspended the member (and so may reactivate it); a suspension by
+-- an administrator is theirs to lift.
+ALTER TABLE members ADD COLUMN suspended_by_directory BOOLEAN NOT NULL DEFAULT FALSE;
 
 -- A grant the directory made through a rule (NULL: made by a person).
 ALTER TABLE grants ADD COLUMN onboarding_rule_id TEXT;

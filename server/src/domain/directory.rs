@@ -68,6 +68,21 @@ impl DirectoryUser {
             .unwrap_or(true)
     }
 
+    /// The email typed `work`, the one `emails[type eq "work"].value` filters on.
+    pub fn work_email(&self) -> Option<&str> {
+        self.attributes
+            .get("emails")?
+            .as_array()?
+            .iter()
+            .find(|e| {
+                e.get("type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.eq_ignore_ascii_case("work"))
+            })
+            .and_then(|e| e.get("value"))
+            .and_then(Value::as_str)
+    }
+
     /// The work email (else the primary one, else the first).
     pub fn email(&self) -> Option<&str> {
         let emails = self.attributes.get("emails")?.as_array()?;
@@ -268,11 +283,12 @@ pub enum ProvisioningOutcome {
     NotOnboarded,
     ManualMemberUntouched,
     RemovedMemberUntouched,
+    SuspendedMemberUntouched,
     NoEmail,
 }
 
 impl ProvisioningOutcome {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::MemberAdded,
         Self::MemberReactivated,
         Self::MemberUpdated,
@@ -281,6 +297,7 @@ impl ProvisioningOutcome {
         Self::NotOnboarded,
         Self::ManualMemberUntouched,
         Self::RemovedMemberUntouched,
+        Self::SuspendedMemberUntouched,
         Self::NoEmail,
     ];
 
@@ -294,6 +311,7 @@ impl ProvisioningOutcome {
             Self::NotOnboarded => "NOT_ONBOARDED",
             Self::ManualMemberUntouched => "MANUAL_MEMBER_UNTOUCHED",
             Self::RemovedMemberUntouched => "REMOVED_MEMBER_UNTOUCHED",
+            Self::SuspendedMemberUntouched => "SUSPENDED_MEMBER_UNTOUCHED",
             Self::NoEmail => "NO_EMAIL",
         }
     }
@@ -351,6 +369,37 @@ pub fn standing(
     }
 }
 
+/// Where a person stands when several directory users are them: onboarded while any of
+/// them is (by every rule that matches any), else out for the first reason given.
+pub fn combined(standings: Vec<Standing>) -> Standing {
+    let mut out = None;
+    let mut onboarded: Option<(OnboardingSource, Vec<OnboardingRuleId>)> = None;
+    for standing in standings {
+        match standing {
+            Standing::Onboarded { source, rules } => {
+                let (best, all) = onboarded.get_or_insert((source, Vec::new()));
+                if source == OnboardingSource::Directory {
+                    *best = source;
+                }
+                for rule in rules {
+                    if !all.contains(&rule) {
+                        all.push(rule);
+                    }
+                }
+            }
+            Standing::Out(reason) => {
+                out.get_or_insert(reason);
+            }
+        }
+    }
+    match (onboarded, out) {
+        (Some((source, rules)), _) => Standing::Onboarded { source, rules },
+        (None, reason) => {
+            Standing::Out(reason.unwrap_or("the directory has no user for this person"))
+        }
+    }
+}
+
 /// What to do with the person's membership.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MemberAction {
@@ -381,6 +430,12 @@ pub fn decide(
             return (
                 MemberAction::Nothing,
                 ProvisioningOutcome::RemovedMemberUntouched,
+            );
+        }
+        if member.status == MemberStatus::Suspended && !member.suspended_by_directory {
+            return (
+                MemberAction::Nothing,
+                ProvisioningOutcome::SuspendedMemberUntouched,
             );
         }
     }
@@ -442,6 +497,7 @@ mod tests {
             calendar_integration_id: None,
             created_at: Utc::now(),
             updated_at: Utc::now(),
+            suspended_by_directory: false,
         }
     }
 
@@ -493,6 +549,16 @@ mod tests {
             decide(Some(&manual), &out).1,
             ProvisioningOutcome::ManualMemberUntouched
         );
+        let mut by_administrator = member(MemberStatus::Suspended, OnboardingSource::Directory);
+        assert_eq!(
+            decide(Some(&by_administrator), &onboarded).1,
+            ProvisioningOutcome::SuspendedMemberUntouched
+        );
+        by_administrator.suspended_by_directory = true;
+        assert_eq!(
+            decide(Some(&by_administrator), &onboarded).1,
+            ProvisioningOutcome::MemberReactivated
+        );
         let removed = member(MemberStatus::Removed, OnboardingSource::Directory);
         assert_eq!(
             decide(Some(&removed), &onboarded).1,
@@ -503,7 +569,8 @@ mod tests {
             decide(Some(&active), &out),
             (MemberAction::Suspend, ProvisioningOutcome::MemberSuspended)
         );
-        let suspended = member(MemberStatus::Suspended, OnboardingSource::DirectoryGroup);
+        let mut suspended = member(MemberStatus::Suspended, OnboardingSource::DirectoryGroup);
+        suspended.suspended_by_directory = true;
         assert_eq!(
             decide(Some(&suspended), &onboarded),
             (

@@ -172,6 +172,9 @@ pub struct Member {
     pub calendar_integration_id: Option<IntegrationId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The directory suspended this member, and so may reactivate it; a suspension by an
+    /// administrator is theirs to lift.
+    pub suspended_by_directory: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -184,6 +184,8 @@ pub enum ProvisioningOutcomeGql {
     ManualMemberUntouched,
     /// An administrator removed the member; the directory does not bring them back.
     RemovedMemberUntouched,
+    /// An administrator suspended the member; the directory does not lift that.
+    SuspendedMemberUntouched,
     /// Neither the userName nor an email is an email address to know the person by.
     NoEmail,
 }
@@ -199,6 +201,7 @@ impl From<ProvisioningOutcome> for ProvisioningOutcomeGql {
             ProvisioningOutcome::NotOnboarded => Self::NotOnboarded,
             ProvisioningOutcome::ManualMemberUntouched => Self::ManualMemberUntouched,
             ProvisioningOutcome::RemovedMemberUntouched => Self::RemovedMemberUntouched,
+            ProvisioningOutcome::SuspendedMemberUntouched => Self::SuspendedMemberUntouched,
             ProvisioningOutcome::NoEmail => Self::NoEmail,
         }
     }

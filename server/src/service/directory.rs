@@ -18,7 +18,7 @@ use crate::domain::scim::resource::check_required;
 use crate::domain::scim::{schema, ScimError};
 use crate::store::{directory, organizations, DbConnection};
 
-use super::access::{locked_live, require};
+use super::access::{locked_live, require_directory};
 use super::audit::{record, Change};
 use super::error::{ApiError, ApiResult};
 use super::onboarding::{reconcile, Step};
@@ -65,7 +65,7 @@ impl Services {
                 let org = readable(conn, caller)?;
                 let user = directory::find_user(conn, org.network_id, org.id, id)?
                     .ok_or(ApiError::NotFound)?;
-                Ok(with_groups(conn, vec![user])?.remove(0))
+                one_with_groups(conn, user)
             })
             .await
     }
@@ -128,7 +128,11 @@ impl Services {
                 user_state(&user),
             )?;
             reconcile(conn, step, vec![user.clone()], Vec::new())?;
-            reread_user(conn, org, user.id)
+            // A new user belongs to no group yet.
+            Ok(UserView {
+                user,
+                groups: Vec::new(),
+            })
         })
         .await
     }
@@ -213,7 +217,7 @@ impl Services {
                 let org = readable(conn, caller)?;
                 let group = directory::find_group(conn, org.network_id, org.id, id)?
                     .ok_or(ApiError::NotFound)?;
-                Ok(with_members_of(conn, vec![group], with_members)?.remove(0))
+                one_with_members(conn, group, with_members)
             })
             .await
     }
@@ -273,7 +277,7 @@ impl Services {
                 None,
                 json!({ "displayName": group.display_name }),
             )?;
-            Ok(with_members_of(conn, vec![group], true)?.remove(0))
+            one_with_members(conn, group, true)
         })
         .await
     }
@@ -303,7 +307,7 @@ impl Services {
                 Some(before),
                 json!({ "displayName": group.display_name }),
             )?;
-            Ok(with_members_of(conn, vec![group], true)?.remove(0))
+            one_with_members(conn, group, true)
         })
         .await
     }
@@ -397,7 +401,7 @@ impl Services {
                         ApiError::NotFound => ApiError::Unauthenticated,
                         other => other,
                     })?;
-                require(conn, &principal, &org, Permission::MembersManage)?;
+                require_directory(conn, &caller, &org, Permission::MembersManage)?;
                 let step = Step {
                     principal: &principal,
                     org: &org,
@@ -412,12 +416,11 @@ impl Services {
 
 /// The token's organization, for reading its directory (through the access layer).
 fn readable(conn: &mut DbConnection, caller: DirectoryCaller) -> ApiResult<Organization> {
-    let principal = Principal::Directory(caller);
     let org = organizations::in_network(conn, caller.network_id, &[caller.organization_id])?
         .into_iter()
         .find(|org| !org.is_deleted())
         .ok_or(ApiError::Unauthenticated)?;
-    require(conn, &principal, &org, Permission::MembersRead)?;
+    require_directory(conn, &caller, &org, Permission::MembersRead)?;
     Ok(org)
 }
 
@@ -512,16 +515,25 @@ fn save_user(
         user_state(user),
     )?;
     reconcile(conn, step, vec![user.clone()], Vec::new())?;
-    reread_user(conn, step.org, user.id)
+    one_with_groups(conn, user.clone())
 }
 
-fn reread_user(
+fn one_with_members(
     conn: &mut DbConnection,
-    org: &Organization,
-    id: DirectoryUserId,
-) -> ApiResult<UserView> {
-    let user = directory::find_user(conn, org.network_id, org.id, id)?.ok_or(ApiError::NotFound)?;
-    Ok(with_groups(conn, vec![user])?.remove(0))
+    group: DirectoryGroup,
+    with_members: bool,
+) -> ApiResult<GroupView> {
+    with_members_of(conn, vec![group], with_members)?
+        .into_iter()
+        .next()
+        .ok_or(ApiError::NotFound)
+}
+
+fn one_with_groups(conn: &mut DbConnection, user: DirectoryUser) -> ApiResult<UserView> {
+    with_groups(conn, vec![user])?
+        .into_iter()
+        .next()
+        .ok_or(ApiError::NotFound)
 }
 
 fn bump_group(

@@ -81,6 +81,7 @@ impl Services {
                     calendar_integration_id: None,
                     created_at: now,
                     updated_at: now,
+                    suspended_by_directory: false,
                 };
                 members::insert(conn, &member)?;
                 if let Some(role) = role {
@@ -117,6 +118,7 @@ impl Services {
             move |_, member| {
                 let before = json!({ "status": member.status.as_str() });
                 member.status = status;
+                member.suspended_by_directory = false;
                 Ok((before, json!({ "status": status.as_str() })))
             },
         )
@@ -258,7 +260,8 @@ impl Services {
                     .ok_or(ApiError::NotFound)?;
                 if roles::in_use(conn, network, role)? {
                     return Err(ApiError::Conflict(
-                        "grants still use this role; revoke them first".into(),
+                        "grants or onboarding rules still use this role; revoke or change them first"
+                            .into(),
                     ));
                 }
                 roles::delete(conn, network, role)?;

@@ -8,14 +8,14 @@ use serde_json::json;
 
 use crate::auth::{scim_tokens, Principal};
 use crate::domain::directory::{
-    decide, standing, DirectoryGroup, DirectoryUser, MemberAction, OnboardingRule,
+    combined, decide, standing, DirectoryGroup, DirectoryUser, MemberAction, OnboardingRule,
     ProvisioningOutcome, ScimToken, Standing, SCIM_TOKEN_DESCRIPTION_MAX_CHARS,
 };
 use crate::domain::ids::{
-    DirectoryGroupId, DirectoryUserId, MemberId, NetworkId, OnboardingRuleId, OrganizationId,
-    ProvisioningEventId, ScimTokenId, UserId,
+    DirectoryGroupId, DirectoryUserId, GrantId, MemberId, NetworkId, OnboardingRuleId,
+    OrganizationId, ProvisioningEventId, ScimTokenId, UserId,
 };
-use crate::domain::members::{check_no_escalation, Member, MemberStatus};
+use crate::domain::members::{check_no_escalation, Member, MemberStatus, OnboardingSource};
 use crate::domain::name::Name;
 use crate::domain::organization::Organization;
 use crate::domain::permissions::{effective_permissions, Permission};
@@ -40,6 +40,9 @@ pub(super) struct Step<'a> {
 /// Brings the memberships of `users` in line with the organization's rules: `present` are
 /// the directory's users as they now are, `deleted` those it just deleted. Writes the member
 /// changes, their audit entries and one provisioning event per user.
+///
+/// Decisions are per person: when several directory users are the same person (one's
+/// userName is another's work email), the person is a member while any of them is onboarded.
 pub(super) fn reconcile(
     conn: &mut DbConnection,
     step: &Step<'_>,
@@ -52,183 +55,302 @@ pub(super) fn reconcile(
     let org = step.org;
     let network = org.network_id;
     let rules = onboarding::rules_of(conn, network, org.id)?;
-    let ids: Vec<_> = present.iter().map(|u| u.id).collect();
-    let mut groups: HashMap<_, HashSet<DirectoryGroupId>> = HashMap::new();
-    if rules.iter().any(|r| r.group_id.is_some()) {
-        for (user, group) in directory::groups_of_users(conn, network, &ids)? {
-            groups.entry(user).or_default().insert(group);
-        }
-    }
     let no_groups = HashSet::new();
-    let mut decisions: Vec<(DirectoryUser, Standing)> = present
+    let groups = groups_of(conn, network, &rules, &present)?;
+    let mut batch: Vec<(DirectoryUser, Standing)> = present
         .into_iter()
         .map(|user| {
-            let standing = standing(
-                true,
-                user.active(),
-                groups.get(&user.id).unwrap_or(&no_groups),
-                &rules,
-            );
+            let groups = groups.get(&user.id).unwrap_or(&no_groups);
+            let standing = standing(true, user.active(), groups, &rules);
             (user, standing)
         })
         .collect();
-    decisions.extend(deleted.into_iter().map(|user| {
+    batch.extend(deleted.into_iter().map(|user| {
         let standing = standing(false, false, &no_groups, &rules);
         (user, standing)
     }));
 
     // The person each onboarded directory user is, found or created by email once.
-    let mut events = Vec::with_capacity(decisions.len());
-    let mut persons: Vec<UserId> = Vec::new();
-    for (user, standing) in &mut decisions {
+    for (user, standing) in &mut batch {
         if user.person_id.is_none() && matches!(standing, Standing::Onboarded { .. }) {
             if let Some(email) = user.person_email() {
-                let person =
-                    users::find_or_create(conn, &email, user.person_name().as_deref(), step.now)?;
+                let name = user.person_name();
+                let person = users::find_or_create(conn, &email, name.as_deref(), step.now)?;
                 user.person_id = Some(person.id);
                 directory::update_user(conn, user)?;
             }
         }
-        persons.extend(user.person_id);
     }
+    let mut persons: Vec<UserId> = batch.iter().filter_map(|(u, _)| u.person_id).collect();
+    persons.sort();
+    persons.dedup();
+
+    // Where each person stands: over every present directory user that is them, those of
+    // this step as they now are and the others as stored.
+    let mut by_person: HashMap<UserId, Vec<Standing>> = HashMap::new();
+    for (user, standing) in &batch {
+        if let Some(person) = user.person_id {
+            by_person.entry(person).or_default().push(standing.clone());
+        }
+    }
+    let in_batch: HashSet<DirectoryUserId> = batch.iter().map(|(u, _)| u.id).collect();
+    let others: Vec<DirectoryUser> = directory::users_of_persons(conn, network, org.id, &persons)?
+        .into_iter()
+        .filter(|u| !in_batch.contains(&u.id))
+        .collect();
+    let other_groups = groups_of(conn, network, &rules, &others)?;
+    for user in &others {
+        if let Some(person) = user.person_id {
+            let groups = other_groups.get(&user.id).unwrap_or(&no_groups);
+            let standing = standing(true, user.active(), groups, &rules);
+            by_person.entry(person).or_default().push(standing);
+        }
+    }
+
     let mut current: HashMap<UserId, Member> =
         members::of_users_in(conn, network, org.id, &persons)?
             .into_iter()
             .map(|m| (m.user_id, m))
             .collect();
-    let mut rule_grants: HashMap<UserId, Vec<(OnboardingRuleId, crate::domain::ids::GrantId)>> =
-        HashMap::new();
+    let mut held: HashMap<UserId, Vec<(OnboardingRuleId, GrantId)>> = HashMap::new();
     for (person, rule, grant) in onboarding::rule_grants(conn, network, org.id, &persons)? {
-        rule_grants.entry(person).or_default().push((rule, grant));
+        held.entry(person).or_default().push((rule, grant));
+    }
+    let mut outcomes: HashMap<UserId, ProvisioningOutcome> = HashMap::new();
+    for person in &persons {
+        let standing = combined(by_person.remove(person).unwrap_or_default());
+        let membership = Membership {
+            person: *person,
+            existing: current.remove(person),
+            held: held.remove(person).unwrap_or_default(),
+        };
+        let outcome = bring_in_line(conn, step, &rules, membership, &standing)?;
+        outcomes.insert(*person, outcome);
     }
 
-    for (user, standing) in &decisions {
-        let Some(person) = user.person_id else {
-            let (outcome, detail) = match standing {
-                Standing::Onboarded { .. } => (
+    let events: Vec<ProvisioningEvent> = batch
+        .iter()
+        .map(|(user, standing)| {
+            let (outcome, detail) = match (user.person_id, standing) {
+                (None, Standing::Onboarded { .. }) => (
                     ProvisioningOutcome::NoEmail,
                     "neither the userName nor an email is an email address to know the person by"
                         .to_owned(),
                 ),
-                Standing::Out(reason) => (ProvisioningOutcome::NotOnboarded, (*reason).to_owned()),
+                (None, Standing::Out(reason)) => {
+                    (ProvisioningOutcome::NotOnboarded, (*reason).to_owned())
+                }
+                (Some(person), standing) => {
+                    let outcome = outcomes
+                        .get(&person)
+                        .copied()
+                        .unwrap_or(ProvisioningOutcome::MemberUnchanged);
+                    (outcome, explain(outcome, standing, &rules))
+                }
             };
-            events.push(event(step, user, outcome, detail));
-            continue;
-        };
-        let existing = current.remove(&person);
-        let (action, mut outcome) = decide(existing.as_ref(), standing);
-        let detail = match (standing, outcome) {
-            (_, ProvisioningOutcome::ManualMemberUntouched) => {
-                "the member was added by hand; the directory never changes such members".to_owned()
-            }
-            (_, ProvisioningOutcome::RemovedMemberUntouched) => {
-                "an administrator removed the member; the directory does not bring them back"
-                    .to_owned()
-            }
-            (Standing::Onboarded { rules: matched, .. }, _) => format!(
-                "onboarded by {}",
-                rules
-                    .iter()
-                    .filter(|r| matched.contains(&r.id))
-                    .map(|r| match r.group_id {
-                        None => format!("the all-users rule ({})", r.role),
-                        Some(_) => format!("a group rule ({})", r.role),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            (Standing::Out(reason), _) => (*reason).to_owned(),
-        };
-        let wanted: Vec<&OnboardingRule> = match standing {
-            Standing::Onboarded { rules: matched, .. } => {
-                rules.iter().filter(|r| matched.contains(&r.id)).collect()
-            }
-            Standing::Out(_) => Vec::new(),
-        };
-        let held = rule_grants.remove(&person).unwrap_or_default();
-        let member = match (action, existing) {
-            (MemberAction::Create(source), _) => {
-                let member = Member {
-                    id: MemberId::new_random(),
-                    network_id: network,
-                    organization_id: org.id,
-                    user_id: person,
-                    status: MemberStatus::Active,
-                    onboarding_source: source,
-                    external_id: Some(
-                        user.external_id()
-                            .map_or_else(|| user.id.to_string(), str::to_owned),
-                    ),
-                    calendar_integration_id: None,
-                    created_at: step.now,
-                    updated_at: step.now,
-                };
-                members::insert(conn, &member)?;
-                audit_member(conn, step, "directoryAddMember", &member, None)?;
-                Some(member)
-            }
-            (MemberAction::Activate(source), Some(mut member)) => {
-                let before = member.status;
-                member.status = MemberStatus::Active;
+            event(step, user, outcome, detail)
+        })
+        .collect();
+    onboarding::insert_events(conn, &events)?;
+    Ok(())
+}
+
+/// The directory groups of `users`, read only when some rule is a group's.
+fn groups_of(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    rules: &[OnboardingRule],
+    users: &[DirectoryUser],
+) -> ApiResult<HashMap<DirectoryUserId, HashSet<DirectoryGroupId>>> {
+    let mut groups: HashMap<_, HashSet<DirectoryGroupId>> = HashMap::new();
+    if users.is_empty() || rules.iter().all(|r| r.group_id.is_none()) {
+        return Ok(groups);
+    }
+    let ids: Vec<_> = users.iter().map(|u| u.id).collect();
+    for (user, group) in directory::groups_of_users(conn, network, &ids)? {
+        groups.entry(user).or_default().insert(group);
+    }
+    Ok(groups)
+}
+
+/// Why, in words, for a provisioning event.
+fn explain(outcome: ProvisioningOutcome, standing: &Standing, rules: &[OnboardingRule]) -> String {
+    match (outcome, standing) {
+        (ProvisioningOutcome::ManualMemberUntouched, _) => {
+            "the member was added by hand; the directory never changes such members".to_owned()
+        }
+        (ProvisioningOutcome::RemovedMemberUntouched, _) => {
+            "an administrator removed the member; the directory does not bring them back".to_owned()
+        }
+        (ProvisioningOutcome::SuspendedMemberUntouched, _) => {
+            "an administrator suspended the member; the directory does not lift that".to_owned()
+        }
+        (_, Standing::Onboarded { rules: matched, .. }) => format!(
+            "onboarded by {}",
+            rules
+                .iter()
+                .filter(|r| matched.contains(&r.id))
+                .map(|r| match r.group_id {
+                    None => format!("the all-users rule ({})", r.role),
+                    Some(_) => format!("a group rule ({})", r.role),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        (_, Standing::Out(reason)) => (*reason).to_owned(),
+    }
+}
+
+/// A person's membership of the organization as it was read: the member row, if any, and
+/// the grants rules made to them there.
+struct Membership {
+    person: UserId,
+    existing: Option<Member>,
+    held: Vec<(OnboardingRuleId, GrantId)>,
+}
+
+/// One person's membership brought in line with where they stand: the member row, and the
+/// grants of the rules that match them, each change audited.
+fn bring_in_line(
+    conn: &mut DbConnection,
+    step: &Step<'_>,
+    rules: &[OnboardingRule],
+    membership: Membership,
+    standing: &Standing,
+) -> ApiResult<ProvisioningOutcome> {
+    let org = step.org;
+    let (action, mut outcome) = decide(membership.existing.as_ref(), standing);
+    let member = match (action, membership.existing) {
+        (MemberAction::Create(source), _) => {
+            let member = Member {
+                id: MemberId::new_random(),
+                network_id: org.network_id,
+                organization_id: org.id,
+                user_id: membership.person,
+                status: MemberStatus::Active,
+                onboarding_source: source,
+                external_id: None,
+                calendar_integration_id: None,
+                created_at: step.now,
+                updated_at: step.now,
+                suspended_by_directory: false,
+            };
+            members::insert(conn, &member)?;
+            audit_member(conn, step, "directoryAddMember", &member, None)?;
+            Some(member)
+        }
+        (MemberAction::Activate(source), Some(mut member)) => {
+            let before = (member.status, member.onboarding_source);
+            member.status = MemberStatus::Active;
+            member.onboarding_source = source;
+            member.suspended_by_directory = false;
+            member.updated_at = step.now;
+            members::update(conn, &member)?;
+            audit_member(
+                conn,
+                step,
+                "directoryReactivateMember",
+                &member,
+                Some(before),
+            )?;
+            Some(member)
+        }
+        (MemberAction::Keep(source), Some(mut member)) => {
+            if member.onboarding_source != source {
+                let before = (member.status, member.onboarding_source);
                 member.onboarding_source = source;
                 member.updated_at = step.now;
                 members::update(conn, &member)?;
-                audit_member(
-                    conn,
-                    step,
-                    "directoryReactivateMember",
-                    &member,
-                    Some(before),
-                )?;
-                Some(member)
-            }
-            (MemberAction::Keep(source), Some(mut member)) => {
-                if member.onboarding_source != source {
-                    member.onboarding_source = source;
-                    member.updated_at = step.now;
-                    members::update(conn, &member)?;
-                    outcome = ProvisioningOutcome::MemberUpdated;
-                }
-                Some(member)
-            }
-            (MemberAction::Suspend, Some(mut member)) => {
-                let before = member.status;
-                member.status = MemberStatus::Suspended;
-                member.updated_at = step.now;
-                members::update(conn, &member)?;
-                audit_member(conn, step, "directorySuspendMember", &member, Some(before))?;
-                None
-            }
-            _ => None,
-        };
-        // An active directory member holds exactly its matching rules' roles; a suspended
-        // one keeps its grants, which stop applying while it is suspended.
-        if let Some(member) = member {
-            let stale: Vec<_> = held
-                .iter()
-                .filter(|(rule, _)| !wanted.iter().any(|w| w.id == *rule))
-                .map(|(_, grant)| *grant)
-                .collect();
-            let missing: Vec<&&OnboardingRule> = wanted
-                .iter()
-                .filter(|w| !held.iter().any(|(rule, _)| *rule == w.id))
-                .collect();
-            if !stale.is_empty() {
-                onboarding::delete_grants(conn, network, &stale)?;
-            }
-            for rule in &missing {
-                onboarding::insert_rule_grant(conn, rule, member.user_id, step.now)?;
-            }
-            if (!stale.is_empty() || !missing.is_empty())
-                && outcome == ProvisioningOutcome::MemberUnchanged
-            {
+                audit_member(conn, step, "directoryUpdateMember", &member, Some(before))?;
                 outcome = ProvisioningOutcome::MemberUpdated;
             }
+            Some(member)
         }
-        events.push(event(step, user, outcome, detail));
+        (MemberAction::Suspend, Some(mut member)) => {
+            let before = (member.status, member.onboarding_source);
+            member.status = MemberStatus::Suspended;
+            member.suspended_by_directory = true;
+            member.updated_at = step.now;
+            members::update(conn, &member)?;
+            audit_member(conn, step, "directorySuspendMember", &member, Some(before))?;
+            None
+        }
+        _ => None,
+    };
+    // An active directory member holds exactly its matching rules' roles; a suspended one
+    // keeps its grants, which stop applying while it is suspended.
+    let Some(member) = member else {
+        return Ok(outcome);
+    };
+    let wanted: Vec<&OnboardingRule> = match standing {
+        Standing::Onboarded { rules: matched, .. } => {
+            rules.iter().filter(|r| matched.contains(&r.id)).collect()
+        }
+        Standing::Out(_) => Vec::new(),
+    };
+    let mut changed = false;
+    for (rule_id, grant) in &membership.held {
+        if !wanted.iter().any(|w| w.id == *rule_id) {
+            onboarding::delete_grants(conn, org.network_id, &[*grant])?;
+            let rule = rules.iter().find(|r| r.id == *rule_id);
+            audit_grant(
+                conn,
+                step,
+                GrantChange::Revoked,
+                *grant,
+                member.user_id,
+                rule,
+            )?;
+            changed = true;
+        }
     }
-    onboarding::insert_events(conn, &events)?;
-    Ok(())
+    for rule in wanted {
+        if !membership.held.iter().any(|(held, _)| *held == rule.id) {
+            let grant = onboarding::insert_rule_grant(conn, rule, member.user_id, step.now)?;
+            audit_grant(
+                conn,
+                step,
+                GrantChange::Granted,
+                grant,
+                member.user_id,
+                Some(rule),
+            )?;
+            changed = true;
+        }
+    }
+    if changed && outcome == ProvisioningOutcome::MemberUnchanged {
+        outcome = ProvisioningOutcome::MemberUpdated;
+    }
+    Ok(outcome)
+}
+
+enum GrantChange {
+    Granted,
+    Revoked,
+}
+
+fn audit_grant(
+    conn: &mut DbConnection,
+    step: &Step<'_>,
+    change: GrantChange,
+    grant: GrantId,
+    person: UserId,
+    rule: Option<&OnboardingRule>,
+) -> ApiResult<()> {
+    let state = json!({
+        "userId": person.to_string(),
+        "role": rule.map(|r| r.role.clone()),
+        "onboardingRuleId": rule.map(|r| r.id.to_string()),
+    });
+    let entry = match change {
+        GrantChange::Granted => Change::of("directoryGrantRole", step.org)
+            .target(grant)
+            .after(state),
+        GrantChange::Revoked => Change::of("directoryRevokeGrant", step.org)
+            .target(grant)
+            .before(state),
+    };
+    record(conn, step.principal, entry, step.now)
 }
 
 fn event(
@@ -259,20 +381,20 @@ fn audit_member(
     step: &Step<'_>,
     action: &str,
     member: &Member,
-    before: Option<MemberStatus>,
+    before: Option<(MemberStatus, OnboardingSource)>,
 ) -> ApiResult<()> {
-    let state = |status: MemberStatus| {
+    let state = |status: MemberStatus, source: OnboardingSource| {
         json!({
             "userId": member.user_id.to_string(),
             "status": status.as_str(),
-            "onboardingSource": member.onboarding_source.as_str(),
+            "onboardingSource": source.as_str(),
         })
     };
     let mut change = Change::of(action, step.org)
         .target(member.id)
-        .after(state(member.status));
-    if let Some(before) = before {
-        change = change.before(state(before));
+        .after(state(member.status, member.onboarding_source));
+    if let Some((status, source)) = before {
+        change = change.before(state(status, source));
     }
     record(conn, step.principal, change, step.now)
 }
@@ -452,7 +574,11 @@ impl Services {
         self.store
             .write(move |conn| {
                 let (org, rule) = locked_rule(conn, id)?;
-                require(conn, &principal, &org, Permission::MembersManage)?;
+                // Deleting a rule revokes the grants it made: what revoking them by hand needs.
+                let role = rule
+                    .custom_role_id
+                    .map_or_else(|| rule.role.clone(), |id| id.to_string());
+                check_rule_role(conn, &principal, &org, &role)?;
                 onboarding::delete_rule(conn, &rule)?;
                 record(
                     conn,

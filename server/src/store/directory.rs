@@ -215,7 +215,7 @@ pub fn insert_user(conn: &mut DbConnection, u: &DirectoryUser) -> QueryResult<()
             directory_users::user_name_key.eq(u.user_name().to_lowercase()),
             directory_users::external_id.eq(u.external_id()),
             directory_users::display_name_key.eq(lower(u.display_name())),
-            directory_users::email_key.eq(lower(u.email())),
+            directory_users::email_key.eq(lower(u.work_email())),
             directory_users::active.eq(u.active()),
             directory_users::person_id.eq(u.person_id.map(|p| p.to_string())),
             directory_users::resource
@@ -235,7 +235,7 @@ pub fn update_user(conn: &mut DbConnection, u: &DirectoryUser) -> QueryResult<us
             directory_users::user_name_key.eq(u.user_name().to_lowercase()),
             directory_users::external_id.eq(u.external_id()),
             directory_users::display_name_key.eq(lower(u.display_name())),
-            directory_users::email_key.eq(lower(u.email())),
+            directory_users::email_key.eq(lower(u.work_email())),
             directory_users::active.eq(u.active()),
             directory_users::person_id.eq(u.person_id.map(|p| p.to_string())),
             directory_users::resource
@@ -286,6 +286,29 @@ pub fn find_user(
     Ok(users_by_ids(conn, network, organization, &[id])?
         .into_iter()
         .next())
+}
+
+/// The directory users that are these persons.
+pub fn users_of_persons(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    organization: OrganizationId,
+    persons: &[crate::domain::ids::UserId],
+) -> QueryResult<Vec<DirectoryUser>> {
+    let mut found = Vec::new();
+    for chunk in persons.chunks(1_000) {
+        let keys: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+        let rows = directory_users::table
+            .filter(directory_users::network_id.eq(network.to_string()))
+            .filter(directory_users::organization_id.eq(organization.to_string()))
+            .filter(directory_users::person_id.eq_any(keys))
+            .select(user_columns!())
+            .load::<UserRow>(conn)?;
+        for row in rows {
+            found.push(user(row)?);
+        }
+    }
+    Ok(found)
 }
 
 /// Whether another user of the directory has this `userName` (case-insensitive).

@@ -22,6 +22,7 @@ type MemberRow = (
     Option<String>,
     NaiveDateTime,
     NaiveDateTime,
+    bool,
 );
 
 macro_rules! member_columns {
@@ -37,13 +38,25 @@ macro_rules! member_columns {
             members::calendar_integration_id,
             members::created_at,
             members::updated_at,
+            members::suspended_by_directory,
         )
     };
 }
 
 fn member(row: MemberRow) -> QueryResult<Member> {
-    let (network, id, organization, user, status, source, external_id, calendar, created, updated) =
-        row;
+    let (
+        network,
+        id,
+        organization,
+        user,
+        status,
+        source,
+        external_id,
+        calendar,
+        created,
+        updated,
+        suspended_by_directory,
+    ) = row;
     let bad = |what: &str| diesel::result::Error::DeserializationError(what.to_owned().into());
     Ok(Member {
         id: parse_id(&id)?,
@@ -57,6 +70,7 @@ fn member(row: MemberRow) -> QueryResult<Member> {
         calendar_integration_id: calendar.as_deref().map(parse_id).transpose()?,
         created_at: utc(created),
         updated_at: utc(updated),
+        suspended_by_directory,
     })
 }
 
@@ -73,6 +87,7 @@ pub fn insert(conn: &mut DbConnection, m: &Member) -> QueryResult<()> {
             members::calendar_integration_id.eq(m.calendar_integration_id.map(|i| i.to_string())),
             members::created_at.eq(naive(m.created_at)),
             members::updated_at.eq(naive(m.updated_at)),
+            members::suspended_by_directory.eq(m.suspended_by_directory),
         ))
         .execute(conn)
         .map(|_| ())
@@ -86,6 +101,7 @@ pub fn update(conn: &mut DbConnection, m: &Member) -> QueryResult<usize> {
             members::external_id.eq(&m.external_id),
             members::calendar_integration_id.eq(m.calendar_integration_id.map(|i| i.to_string())),
             members::updated_at.eq(naive(m.updated_at)),
+            members::suspended_by_directory.eq(m.suspended_by_directory),
         ))
         .execute(conn)
 }

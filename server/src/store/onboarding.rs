@@ -182,7 +182,6 @@ pub fn rule_grants(
         let rows: Vec<(String, Option<String>, String)> = grants::table
             .filter(grants::network_id.eq(network.to_string()))
             .filter(grants::organization_id.eq(organization.to_string()))
-            .filter(grants::onboarding_rule_id.is_not_null())
             .filter(grants::user_id.eq_any(keys))
             .select((grants::user_id, grants::onboarding_rule_id, grants::id))
             .load(conn)?;

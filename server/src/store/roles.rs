@@ -95,11 +95,22 @@ pub fn on_paths(
         .collect()
 }
 
+/// Whether a grant or an onboarding rule (which grants it to the members it onboards) uses
+/// the role.
 pub fn in_use(conn: &mut DbConnection, network: NetworkId, id: CustomRoleId) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
+    let granted: bool = diesel::select(diesel::dsl::exists(
         grants::table
             .filter(grants::network_id.eq(network.to_string()))
             .filter(grants::custom_role_id.eq(id.to_string())),
+    ))
+    .get_result(conn)?;
+    if granted {
+        return Ok(true);
+    }
+    diesel::select(diesel::dsl::exists(
+        super::schema::onboarding_rules::table
+            .filter(super::schema::onboarding_rules::network_id.eq(network.to_string()))
+            .filter(super::schema::onboarding_rules::custom_role_id.eq(id.to_string())),
     ))
     .get_result(conn)
 }

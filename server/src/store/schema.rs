@@ -153,6 +153,7 @@ diesel::table! {
         calendar_integration_id -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        suspended_by_directory -> Bool,
     }
 }
 

@@ -531,10 +531,10 @@ pub fn conditions(filter: &Filter, listed: Listed) -> ScimResult<Vec<Condition>>
     }
 }
 
-/// `[type eq "work"]`, or no value filter (`emails.value`).
+/// `[type eq "work"]`: the one email the service indexes.
 fn is_work(filter: &Option<Box<Filter>>) -> bool {
     match filter.as_deref() {
-        None => true,
+        None => false,
         Some(Filter::Compare {
             path,
             op: CompareOp::Eq,
@@ -598,6 +598,7 @@ mod tests {
             r#"title eq "x""#,
             r#"not (userName eq "a")"#,
             r#"emails[type eq "home"].value eq "a""#,
+            r#"emails.value eq "a""#,
             "userName eq",
             r#"userName eq "a"#,
             r#"userName eq "a" )"#,

@@ -418,6 +418,9 @@ fn apply_to_attribute(
                     Some(Value::Array(gone)) => {
                         list.retain(|element| !gone.iter().any(|g| same_value(element, g)));
                     }
+                    Some(gone @ Value::Object(_)) => {
+                        list.retain(|element| !same_value(element, gone))
+                    }
                     _ => list.clear(),
                 },
                 Op::Replace => {
@@ -443,6 +446,7 @@ fn apply_to_attribute(
                     super::resource::MAX_VALUES
                 )));
             }
+            one_primary(&mut list);
             if !list.is_empty() {
                 container.insert(key.into(), Value::Array(list));
             }
@@ -515,7 +519,14 @@ fn apply_to_attribute(
                     }
                 }
             }
-            list.retain(|element| element.as_object().is_none_or(|fields| !fields.is_empty()));
+            // An email (phone number, …) whose value was taken out is gone, not a husk.
+            let has_value = schema::find(attribute.sub_attributes, "value").is_some();
+            list.retain(|element| {
+                element.as_object().is_none_or(|fields| {
+                    !fields.is_empty() && (!has_value || fields.contains_key("value"))
+                })
+            });
+            one_primary(&mut list);
             if !list.is_empty() {
                 container.insert(key.into(), Value::Array(list));
             }
@@ -542,8 +553,24 @@ fn equality(filter: &Filter) -> Option<(String, Value)> {
 /// one, when they are equal).
 fn same_value(a: &Value, b: &Value) -> bool {
     match (a.get("value"), b.get("value")) {
+        (Some(Value::String(x)), Some(Value::String(y))) => x.eq_ignore_ascii_case(y),
         (Some(x), Some(y)) => x == y,
         _ => a == b,
+    }
+}
+
+/// At most one value is `primary` (RFC 7643 §2.4): the one set last wins.
+fn one_primary(list: &mut [Value]) {
+    let mut seen = false;
+    for element in list.iter_mut().rev() {
+        if let Value::Object(fields) = element {
+            if fields.get("primary") == Some(&Value::Bool(true)) {
+                if seen {
+                    fields.remove("primary");
+                }
+                seen = true;
+            }
+        }
     }
 }
 
@@ -662,6 +689,46 @@ mod tests {
         assert_eq!(
             doc["phoneNumbers"],
             json!([{ "type": "mobile", "value": "+1 555" }])
+        );
+    }
+
+    #[test]
+    fn multi_valued_edge_cases() {
+        let mut doc = user();
+        let apply = |doc: &mut Map<String, Value>, op: Value| {
+            apply_to_user(doc, "u1", &ops(json!({ "Operations": [op] }))).unwrap();
+        };
+        apply(
+            &mut doc,
+            json!({ "op": "add", "path": "emails", "value": [{ "value": "ADA@example.com", "type": "home" }, { "value": "b@example.com", "primary": true }] }),
+        );
+        assert_eq!(
+            doc["emails"].as_array().unwrap().len(),
+            2,
+            "the same address in another case is no second value"
+        );
+        assert_eq!(
+            doc["emails"][0].get("primary"),
+            None,
+            "one primary: the one set last"
+        );
+        assert_eq!(doc["emails"][1]["primary"], true);
+        apply(
+            &mut doc,
+            json!({ "op": "remove", "path": "emails", "value": { "value": "b@example.com" } }),
+        );
+        assert_eq!(
+            doc["emails"].as_array().unwrap().len(),
+            1,
+            "one object removes that value alone"
+        );
+        apply(
+            &mut doc,
+            json!({ "op": "remove", "path": "emails[type eq \"work\"].value" }),
+        );
+        assert!(
+            doc.get("emails").is_none(),
+            "no husk without a value is left"
         );
     }
 

@@ -60,19 +60,40 @@ pub fn directory_grant(
     conn: &mut DbConnection,
     caller: &DirectoryCaller,
 ) -> ApiResult<Option<PlacedGrant>> {
-    let Some(token) = directory::find_token(conn, caller.network_id, caller.token_id)? else {
-        return Ok(None);
-    };
-    if token.revoked_at.is_some() {
-        return Ok(None);
-    }
     let org = organizations::in_network(conn, caller.network_id, &[caller.organization_id])?
         .into_iter()
         .find(|org| !org.is_deleted());
-    Ok(org.map(|org| PlacedGrant {
+    match org {
+        Some(org) => directory_grant_at(conn, caller, &org),
+        None => Ok(None),
+    }
+}
+
+/// [`directory_grant`] on its organization, already read (and locked) by the caller: only
+/// the token is read.
+pub fn directory_grant_at(
+    conn: &mut DbConnection,
+    caller: &DirectoryCaller,
+    org: &Organization,
+) -> ApiResult<Option<PlacedGrant>> {
+    let live = directory::find_token(conn, caller.network_id, caller.token_id)?
+        .is_some_and(|token| token.revoked_at.is_none() && token.organization_id == org.id);
+    Ok((live && !org.is_deleted()).then(|| PlacedGrant {
         role: "DIRECTORY".into(),
-        ..placed_grant(&org, directory_permissions(), false)
+        ..placed_grant(org, directory_permissions(), false)
     }))
+}
+
+/// [`require`] for a directory on its own organization, already read: `UNAUTHENTICATED`
+/// once its token is revoked.
+pub fn require_directory(
+    conn: &mut DbConnection,
+    caller: &DirectoryCaller,
+    org: &Organization,
+    permission: Permission,
+) -> ApiResult<()> {
+    let grant = directory_grant_at(conn, caller, org)?.ok_or(ApiError::Unauthenticated)?;
+    check(effective_permissions(&[grant], org), permission)
 }
 
 /// What a directory may do on its organization.
