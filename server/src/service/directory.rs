@@ -393,7 +393,8 @@ impl Services {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection, &Step<'_>) -> ApiResult<T> + Send + 'static,
     {
-        self.store
+        let written = self
+            .store
             .write(move |conn| {
                 let principal = Principal::Directory(caller);
                 let (_, org) =
@@ -410,7 +411,17 @@ impl Services {
                 };
                 write(conn, &step)
             })
-            .await
+            .await?;
+        if self.store.directory_written() {
+            let refreshed = self
+                .store
+                .read(|conn| Ok::<_, ApiError>(directory::refresh_statistics(conn)?))
+                .await;
+            if let Err(error) = refreshed {
+                tracing::warn!(%error, "refreshing the directory's planner statistics failed");
+            }
+        }
+        Ok(written)
     }
 }
 

@@ -21,6 +21,18 @@ fn corrupt(what: &str) -> diesel::result::Error {
     diesel::result::Error::DeserializationError(what.to_owned().into())
 }
 
+/// Refreshes the planner statistics of the tables a directory write reads (see
+/// `Store::directory_written`); SQLite plans these lookups well without them.
+pub fn refresh_statistics(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        DbConnection::Pg(pg) => pg.batch_execute(
+            "ANALYZE directory_users, directory_groups, directory_group_members, members, grants",
+        ),
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
 // ---- SCIM tokens ----
 
 type TokenRow = (
@@ -370,8 +382,17 @@ pub fn list_users(
     if limit == 0 || offset >= total {
         return Ok((Vec::new(), total));
     }
-    let rows = filtered!()
-        .order((directory_users::created_at.asc(), directory_users::id.asc()))
+    // A unique condition (userName, id: what a provider looks a user up by) selects one row:
+    // no order to ask for, and none to tempt the planner into scanning the listing index.
+    let unique = conditions
+        .iter()
+        .any(|c| matches!(c, Condition::UserName(_) | Condition::Id(_)));
+    let query = if unique {
+        filtered!()
+    } else {
+        filtered!().order((directory_users::created_at.asc(), directory_users::id.asc()))
+    };
+    let rows = query
         .offset(offset)
         .limit(limit)
         .select(user_columns!())

@@ -77,6 +77,8 @@ pub struct Store {
     write: DbPool,
     backend: Backend,
     statements: Option<StatementCounter>,
+    /// Directory writes this process made (see [`Store::directory_written`]).
+    directory_writes: Arc<AtomicUsize>,
 }
 
 /// Counts the SQL statements run on behalf of one GraphQL request (a cost budget the tests
@@ -140,6 +142,7 @@ impl Store {
                     write: pool,
                     backend: Backend::Postgres,
                     statements: None,
+                    directory_writes: Arc::default(),
                 })
             }
             DatabaseUrl::Sqlite(path) => {
@@ -159,6 +162,7 @@ impl Store {
                     write,
                     backend: Backend::Sqlite,
                     statements: None,
+                    directory_writes: Arc::default(),
                 })
             }
         }
@@ -170,6 +174,16 @@ impl Store {
             statements: Some(counter),
             ..self.clone()
         }
+    }
+
+    /// Counts one directory write; true when the directory tables' planner statistics are
+    /// due for a refresh. Identity providers grow these tables by thousands of rows in
+    /// minutes, faster than autovacuum's cadence, and PostgreSQL then plans their lookups
+    /// from empty-table statistics (scans that grow with the directory). Refreshed at the
+    /// 128th, 256th, 512th, … write: a few times, whatever the size.
+    pub fn directory_written(&self) -> bool {
+        let n = self.directory_writes.fetch_add(1, Ordering::Relaxed) + 1;
+        n >= 128 && n.is_power_of_two()
     }
 
     pub fn backend(&self) -> Backend {
