@@ -433,7 +433,6 @@ impl BatchLoad for IntegrationsOfOrganizationLoader {
     }
 }
 
-/// Everything a request needs beside the schema, attached with `Request::data`.
 /// Directory groups by id, with their member counts.
 pub struct DirectoryGroupLoader(pub Services);
 
@@ -501,6 +500,7 @@ impl BatchLoad for MemberOfPersonLoader {
     }
 }
 
+/// Everything a request needs beside the schema, attached with `Request::data`.
 pub struct Loaders {
     pub organizations: BatchLoader<OrganizationLoader>,
     pub organizations_by_path: BatchLoader<OrganizationByPathLoader>,

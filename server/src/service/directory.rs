@@ -21,7 +21,7 @@ use crate::store::{directory, organizations, DbConnection};
 use super::access::{locked_live, require_directory};
 use super::audit::{record, Change};
 use super::error::{ApiError, ApiResult};
-use super::onboarding::{reconcile, Step};
+use super::onboarding::{delete_rules_of_group, reconcile, Step};
 use super::Services;
 
 /// A directory user with the groups it belongs to (id, displayName).
@@ -357,24 +357,23 @@ impl Services {
         self.directory_write(caller, "DELETE /Groups", now, move |conn, step| {
             let group = existing_group(conn, step.org, id, if_match.as_deref())?;
             let members = directory::member_ids(conn, group.network_id, group.id)?;
-            for rule in crate::store::onboarding::rules_of(conn, group.network_id, group.organization_id)? {
-                if rule.group_id == Some(group.id) {
-                    crate::store::onboarding::delete_rule(conn, &rule)?;
-                    record(
-                        conn,
-                        step.principal,
-                        Change::of("deleteOnboardingRule", step.org).target(rule.id).before(json!({ "directoryGroupId": group.id.to_string(), "role": rule.role })),
-                        now,
-                    )?;
-                }
-            }
+            // The group's rule goes with it (audited): a rule for a group that no longer
+            // exists would match nobody, and a provider that pushes the group again creates
+            // a new one, with a new id.
+            delete_rules_of_group(conn, step, &group)?;
             directory::delete_group(conn, &group)?;
-            audit(conn, step, "scimDeleteGroup", &group.id.to_string(), Some(json!({ "displayName": group.display_name })), Value::Null)?;
-            for chunk in members.chunks(1_000) {
-                let users = directory::users_by_ids(conn, group.network_id, group.organization_id, chunk)?;
-                reconcile(conn, step, users, Vec::new())?;
-            }
-            Ok(())
+            let before = json!({ "displayName": group.display_name });
+            audit(
+                conn,
+                step,
+                "scimDeleteGroup",
+                &group.id.to_string(),
+                Some(before),
+                Value::Null,
+            )?;
+            let users =
+                directory::users_by_ids(conn, group.network_id, group.organization_id, &members)?;
+            reconcile(conn, step, users, Vec::new())
         })
         .await
     }

@@ -623,6 +623,24 @@ fn locked_rule(
     Ok((org, rule))
 }
 
+/// Deletes the rules of a group the directory deleted, each audited.
+pub(super) fn delete_rules_of_group(
+    conn: &mut DbConnection,
+    step: &Step<'_>,
+    group: &DirectoryGroup,
+) -> ApiResult<()> {
+    for rule in onboarding::rules_of(conn, group.network_id, group.organization_id)? {
+        if rule.group_id == Some(group.id) {
+            onboarding::delete_rule(conn, &rule)?;
+            let change = Change::of("deleteOnboardingRule", step.org)
+                .target(rule.id)
+                .before(rule_state(&rule));
+            record(conn, step.principal, change, step.now)?;
+        }
+    }
+    Ok(())
+}
+
 fn rule_state(rule: &OnboardingRule) -> serde_json::Value {
     json!({
         "directoryGroupId": rule.group_id.map(|g| g.to_string()),

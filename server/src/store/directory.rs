@@ -726,14 +726,6 @@ pub fn member_counts(
         .collect()
 }
 
-pub fn groups_of_organization(
-    conn: &mut DbConnection,
-    network: NetworkId,
-    organization: OrganizationId,
-) -> QueryResult<Vec<DirectoryGroup>> {
-    Ok(list_groups(conn, network, organization, &[], 0, i64::MAX)?.0)
-}
-
 // ---- group members ----
 
 /// The members of `groups`, with each member's display name: (group, user, displayName).

@@ -119,27 +119,6 @@ pub fn rules_of(
         .collect()
 }
 
-/// Rules of several organizations of one network (a loader's batch).
-pub fn rules_of_organizations(
-    conn: &mut DbConnection,
-    network: NetworkId,
-    organizations: &[OrganizationId],
-) -> QueryResult<Vec<OnboardingRule>> {
-    let keys: Vec<String> = organizations.iter().map(ToString::to_string).collect();
-    onboarding_rules::table
-        .filter(onboarding_rules::network_id.eq(network.to_string()))
-        .filter(onboarding_rules::organization_id.eq_any(keys))
-        .order((
-            onboarding_rules::created_at.asc(),
-            onboarding_rules::id.asc(),
-        ))
-        .select(rule_columns!())
-        .load::<RuleRow>(conn)?
-        .into_iter()
-        .map(rule)
-        .collect()
-}
-
 pub fn find_rule(
     conn: &mut DbConnection,
     network: NetworkId,
@@ -179,13 +158,24 @@ pub fn rule_grants(
     let mut out = Vec::new();
     for chunk in persons.chunks(1_000) {
         let keys: Vec<String> = chunk.iter().map(ToString::to_string).collect();
-        let rows: Vec<(String, Option<String>, String)> = grants::table
-            .filter(grants::network_id.eq(network.to_string()))
-            .filter(grants::organization_id.eq(organization.to_string()))
+        // By person only, so that the per-user index is the one that fits (SQLite, without
+        // statistics, otherwise walks the organization's grants); the organization and the
+        // rule are checked here.
+        let rows: Vec<(String, String, Option<String>, String)> = grants::table
             .filter(grants::user_id.eq_any(keys))
-            .select((grants::user_id, grants::onboarding_rule_id, grants::id))
+            .filter(grants::network_id.eq(network.to_string()))
+            .select((
+                grants::user_id,
+                grants::organization_id,
+                grants::onboarding_rule_id,
+                grants::id,
+            ))
             .load(conn)?;
-        for (user, rule, grant) in rows {
+        let organization = organization.to_string();
+        for (user, granted_on, rule, grant) in rows {
+            if granted_on != organization {
+                continue;
+            }
             if let Some(rule) = rule {
                 out.push((parse_id(&user)?, parse_id(&rule)?, parse_id(&grant)?));
             }

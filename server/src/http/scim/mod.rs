@@ -106,10 +106,13 @@ impl FromRequest for Directory {
     }
 }
 
-/// The service's base URL as the client reached it, for `meta.location`.
+/// The service's base URL for `meta.location`: the deployment's public URL (the issuer),
+/// as `createScimToken` gives it, never what a request's Host header claims.
 pub fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}/scim/v2", info.scheme(), info.host())
+    match req.app_data::<web::Data<AppState>>() {
+        Some(state) => format!("{}/scim/v2", state.connect.issuer()),
+        None => "/scim/v2".to_owned(),
+    }
 }
 
 /// A request body as JSON: SCIM's media type or plain JSON (else 415), and JSON (else
