@@ -15,11 +15,14 @@ pub enum Principal {
 }
 
 /// A SCIM token's caller, as found live when the request was authenticated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct DirectoryCaller {
     pub token_id: ScimTokenId,
     pub network_id: NetworkId,
     pub organization_id: OrganizationId,
+    /// What it holds on its organization (read with the token: reads ask no second time;
+    /// writes read it again under the network lock).
+    pub grant: PlacedGrant,
 }
 
 /// An application token's caller, as found live when the request was authenticated.

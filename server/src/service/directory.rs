@@ -16,9 +16,9 @@ use crate::domain::scim::filter::Condition;
 use crate::domain::scim::patch::{apply_to_group, apply_to_user, MemberChange, Operation};
 use crate::domain::scim::resource::check_required;
 use crate::domain::scim::{schema, ScimError};
-use crate::store::{directory, organizations, DbConnection};
+use crate::store::{directory, DbConnection};
 
-use super::access::{locked_live, require_directory};
+use super::access::{directory_caller, directory_may, locked_live, require_directory};
 use super::audit::{record, Change};
 use super::error::{ApiError, ApiResult};
 use super::onboarding::{delete_rules_of_group, reconcile, Step};
@@ -47,23 +47,18 @@ impl Services {
         };
         self.store
             .read(move |conn| {
-                Ok(
-                    directory::live_token(conn, network, id, &hash)?.map(|token| DirectoryCaller {
-                        token_id: token.id,
-                        network_id: token.network_id,
-                        organization_id: token.organization_id,
-                    }),
-                )
+                Ok(directory::live_token(conn, network, id, &hash)?
+                    .map(|(token, org)| directory_caller(token.id, &org)))
             })
             .await
     }
 
     pub async fn scim_user(&self, caller: DirectoryCaller, id: &str) -> ApiResult<UserView> {
         let id = parse_id::<DirectoryUserId>(id)?;
+        let (network, organization) = readable(&caller)?;
         self.store
             .read(move |conn| {
-                let org = readable(conn, caller)?;
-                let user = directory::find_user(conn, org.network_id, org.id, id)?
+                let user = directory::find_user(conn, network, organization, id)?
                     .ok_or(ApiError::NotFound)?;
                 one_with_groups(conn, user)
             })
@@ -78,9 +73,9 @@ impl Services {
         start_index: i64,
         count: i64,
     ) -> ApiResult<(Vec<UserView>, i64)> {
+        let (network, organization) = readable(&caller)?;
         self.store
             .read(move |conn| {
-                let org = readable(conn, caller)?;
                 if conditions.iter().any(
                     |c| matches!(c, Condition::Id(id) if id.parse::<DirectoryUserId>().is_err()),
                 ) {
@@ -88,8 +83,8 @@ impl Services {
                 }
                 let (users, total) = directory::list_users(
                     conn,
-                    org.network_id,
-                    org.id,
+                    network,
+                    organization,
                     &conditions,
                     start_index - 1,
                     count,
@@ -212,10 +207,10 @@ impl Services {
         with_members: bool,
     ) -> ApiResult<GroupView> {
         let id = parse_id::<DirectoryGroupId>(id)?;
+        let (network, organization) = readable(&caller)?;
         self.store
             .read(move |conn| {
-                let org = readable(conn, caller)?;
-                let group = directory::find_group(conn, org.network_id, org.id, id)?
+                let group = directory::find_group(conn, network, organization, id)?
                     .ok_or(ApiError::NotFound)?;
                 one_with_members(conn, group, with_members)
             })
@@ -230,13 +225,13 @@ impl Services {
         count: i64,
         with_members: bool,
     ) -> ApiResult<(Vec<GroupView>, i64)> {
+        let (network, organization) = readable(&caller)?;
         self.store
             .read(move |conn| {
-                let org = readable(conn, caller)?;
                 let (groups, total) = directory::list_groups(
                     conn,
-                    org.network_id,
-                    org.id,
+                    network,
+                    organization,
                     &conditions,
                     start_index - 1,
                     count,
@@ -395,13 +390,13 @@ impl Services {
         let written = self
             .store
             .write(move |conn| {
-                let principal = Principal::Directory(caller);
                 let (_, org) =
                     locked_live(conn, caller.organization_id).map_err(|error| match error {
                         ApiError::NotFound => ApiError::Unauthenticated,
                         other => other,
                     })?;
                 require_directory(conn, &caller, &org, Permission::MembersManage)?;
+                let principal = Principal::Directory(caller);
                 let step = Step {
                     principal: &principal,
                     org: &org,
@@ -424,14 +419,13 @@ impl Services {
     }
 }
 
-/// The token's organization, for reading its directory (through the access layer).
-fn readable(conn: &mut DbConnection, caller: DirectoryCaller) -> ApiResult<Organization> {
-    let org = organizations::in_network(conn, caller.network_id, &[caller.organization_id])?
-        .into_iter()
-        .find(|org| !org.is_deleted())
-        .ok_or(ApiError::Unauthenticated)?;
-    require_directory(conn, &caller, &org, Permission::MembersRead)?;
-    Ok(org)
+/// Where the directory reads: its organization, once the access layer agrees (on what the
+/// token held when the request was authenticated; no second read).
+fn readable(
+    caller: &DirectoryCaller,
+) -> ApiResult<(NetworkId, crate::domain::ids::OrganizationId)> {
+    directory_may(caller, Permission::MembersRead)?;
+    Ok((caller.network_id, caller.organization_id))
 }
 
 /// An id in a SCIM path; one that can't be an id answers as an unknown one.

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-use super::models::{naive, parse_id, utc};
+use super::models::{naive, parse_id, utc, OrganizationRow};
 use super::raw_sql::RawSql;
 use super::schema::{
     directory_group_members, directory_groups, directory_users, organizations, scim_tokens,
@@ -15,6 +15,7 @@ use crate::domain::directory::{DirectoryGroup, DirectoryUser, ScimToken};
 use crate::domain::ids::{
     DirectoryGroupId, DirectoryUserId, NetworkId, OrganizationId, ScimTokenId,
 };
+use crate::domain::organization::Organization;
 use crate::domain::scim::filter::Condition;
 
 fn corrupt(what: &str) -> diesel::result::Error {
@@ -87,14 +88,14 @@ pub fn insert_token(conn: &mut DbConnection, t: &ScimToken, secret_hash: &str) -
         .map(|_| ())
 }
 
-/// The token with this id and secret hash, if it is not revoked and its organization is
-/// live: one indexed lookup, made on every SCIM request.
+/// The token with this id and secret hash, if it is not revoked, with its organization if
+/// that is live: one indexed lookup, made on every SCIM request.
 pub fn live_token(
     conn: &mut DbConnection,
     network: NetworkId,
     id: ScimTokenId,
     secret_hash: &str,
-) -> QueryResult<Option<ScimToken>> {
+) -> QueryResult<Option<(ScimToken, Organization)>> {
     scim_tokens::table
         .inner_join(
             organizations::table.on(organizations::network_id
@@ -106,10 +107,10 @@ pub fn live_token(
         .filter(scim_tokens::secret_hash.eq(secret_hash))
         .filter(scim_tokens::revoked_at.is_null())
         .filter(organizations::deleted_at.is_null())
-        .select(token_columns!())
-        .first::<TokenRow>(conn)
+        .select((token_columns!(), OrganizationRow::as_select()))
+        .first::<(TokenRow, OrganizationRow)>(conn)
         .optional()?
-        .map(token)
+        .map(|(row, org)| Ok((token(row)?, org.into_domain()?)))
         .transpose()
 }
 

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use crate::auth::{ApplicationCaller, DirectoryCaller, Principal};
 use crate::domain::authorization::placed_grant;
-use crate::domain::ids::{NetworkId, OrganizationId, TokenFamilyId, UserId};
+use crate::domain::ids::{NetworkId, OrganizationId, ScimTokenId, TokenFamilyId, UserId};
 use crate::domain::organization::Organization;
 use crate::domain::permissions::{effective_permissions, Permission, PermissionSet, PlacedGrant};
 use crate::domain::user::User;
@@ -78,10 +78,41 @@ pub fn directory_grant_at(
 ) -> ApiResult<Option<PlacedGrant>> {
     let live = directory::find_token(conn, caller.network_id, caller.token_id)?
         .is_some_and(|token| token.revoked_at.is_none() && token.organization_id == org.id);
-    Ok((live && !org.is_deleted()).then(|| PlacedGrant {
+    Ok((live && !org.is_deleted()).then(|| directory_placed_grant(org)))
+}
+
+/// What a live directory token holds: its organization's members to read and manage, on
+/// that organization alone.
+fn directory_placed_grant(org: &Organization) -> PlacedGrant {
+    PlacedGrant {
         role: "DIRECTORY".into(),
         ..placed_grant(org, directory_permissions(), false)
-    }))
+    }
+}
+
+/// The caller behind a live SCIM token on its (live) organization, as authentication finds
+/// it.
+pub fn directory_caller(token: ScimTokenId, org: &Organization) -> DirectoryCaller {
+    DirectoryCaller {
+        token_id: token,
+        network_id: org.network_id,
+        organization_id: org.id,
+        grant: directory_placed_grant(org),
+    }
+}
+
+/// Whether the directory may read or do `permission` on its organization, by what its token
+/// held when the request was authenticated (no read: for the directory's reads; its writes
+/// ask [`require_directory`] under the network lock).
+pub fn directory_may(caller: &DirectoryCaller, permission: Permission) -> ApiResult<()> {
+    if caller.grant.permissions.contains(permission) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "a directory's token does not hold {}",
+            permission.as_str()
+        )))
+    }
 }
 
 /// [`require`] for a directory on its own organization, already read: `UNAUTHENTICATED`

@@ -46,12 +46,14 @@ impl Access {
         let principal = self.principal()?.clone();
         self.grants
             .get_or_try_init(|| async {
-                if let Principal::Application(caller) = &principal {
-                    // Found live when the request was authenticated: no second read.
-                    return Ok(HashMap::from([(
-                        caller.network_id,
-                        vec![caller.grant.clone()],
-                    )]));
+                // Found live when the request was authenticated: no second read.
+                let found = match &principal {
+                    Principal::Application(caller) => Some((caller.network_id, &caller.grant)),
+                    Principal::Directory(caller) => Some((caller.network_id, &caller.grant)),
+                    Principal::User(_) => None,
+                };
+                if let Some((network, grant)) = found {
+                    return Ok(HashMap::from([(network, vec![grant.clone()])]));
                 }
                 let placed = self
                     .services
