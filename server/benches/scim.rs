@@ -737,23 +737,30 @@ fn count_statements(database: &FreshDatabase, token: &str, group: &str) -> Bench
     let lookup = measure("GET filter", &|services| {
         let parsed = parse_filter("userName eq \"probe0@bench.test\"")?;
         let conditions = conditions(&parsed, Listed::Users)?;
-        runtime.block_on(services.scim_users(caller, conditions, 1, 200))?;
+        runtime.block_on(services.scim_users(caller.clone(), conditions, 1, 200))?;
         Ok(())
     })?;
     let create = measure("POST /Users", &|services| {
         let attributes = normalize(USER_RESOURCE, &probe(0))?;
-        runtime.block_on(services.scim_create_user(caller, attributes, Utc::now()))?;
+        runtime.block_on(services.scim_create_user(caller.clone(), attributes, Utc::now()))?;
         Ok(())
     })?;
     let mut new = Vec::new();
     for i in 1..=100 {
         let attributes = normalize(USER_RESOURCE, &probe(i))?;
-        let view = runtime.block_on(services.scim_create_user(caller, attributes, Utc::now()))?;
+        let view =
+            runtime.block_on(services.scim_create_user(caller.clone(), attributes, Utc::now()))?;
         new.push(view.user.id.to_string());
     }
     let patch = measure("PATCH /Groups (+100 members)", &|services| {
         let operations = parse_operations(&add_members(&new))?;
-        runtime.block_on(services.scim_patch_group(caller, group, operations, None, Utc::now()))?;
+        runtime.block_on(services.scim_patch_group(
+            caller.clone(),
+            group,
+            operations,
+            None,
+            Utc::now(),
+        ))?;
         Ok(())
     })?;
     Ok(format!("{lookup}; {create}; {patch}"))
