@@ -702,6 +702,39 @@ fn lists_pages_projections_and_discovery(backend: Backend) {
     );
     assert_eq!(group.status, 201);
     assert_eq!(group.body["members"].as_array().unwrap().len(), 2);
+    // Adding a member again (twice in one request, even) changes nothing; a new one joins.
+    let group_path = format!("/Groups/{}", group.body["id"].as_str().unwrap());
+    let again = json!({ "Operations": [{ "op": "add", "path": "members", "value": [{ "value": ids[0] }, { "value": ids[0] }, { "value": ids[2] }] }] });
+    assert_eq!(
+        d.server
+            .scim(&d.token, "PATCH", &group_path, Some(&again))
+            .status,
+        204
+    );
+    let members = d.server.scim(&d.token, "GET", &group_path, None);
+    let mut listed: Vec<&str> = members.body["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["value"].as_str().unwrap())
+        .collect();
+    listed.sort_unstable();
+    let mut expected = vec![ids[0].as_str(), ids[1].as_str(), ids[2].as_str()];
+    expected.sort_unstable();
+    assert_eq!(listed, expected);
+    let out = json!({ "Operations": [{ "op": "remove", "path": "members", "value": [{ "value": ids[2] }, { "value": ids[3] }] }] });
+    assert_eq!(
+        d.server
+            .scim(&d.token, "PATCH", &group_path, Some(&out))
+            .status,
+        204
+    );
+    let members = d.server.scim(&d.token, "GET", &group_path, None);
+    assert_eq!(
+        members.body["members"].as_array().unwrap().len(),
+        2,
+        "removing a non-member is nothing"
+    );
     assert_eq!(
         group.header("location"),
         group.body["meta"]["location"].as_str()
@@ -873,6 +906,56 @@ fn rules_and_the_directory_in_graphql(backend: Backend) {
         "MEMBER_ADDED"
     );
     assert_eq!(org["provisioningEvents"]["pageInfo"]["hasNextPage"], true);
+    // The connections page forward by their cursors.
+    d.user("grace@graphql.test");
+    let page = |after: Option<&str>| {
+        let reply = d.server.gql(
+            Some(&d.admin),
+            "query($id: ID!, $after: String) { organization(id: $id) {
+                directoryUsers(first: 1, after: $after) { totalCount edges { node { userName } } pageInfo { hasNextPage endCursor } }
+            } }",
+            json!({ "id": d.org, "after": after }),
+        );
+        reply.ok()["organization"].clone()
+    };
+    let first = page(None);
+    assert_eq!(first["directoryUsers"]["totalCount"], 2);
+    assert_eq!(
+        first["directoryUsers"]["edges"][0]["node"]["userName"],
+        "ada@graphql.test"
+    );
+    assert_eq!(first["directoryUsers"]["pageInfo"]["hasNextPage"], true);
+    let cursor = first["directoryUsers"]["pageInfo"]["endCursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let second = page(Some(&cursor));
+    assert_eq!(
+        second["directoryUsers"]["edges"][0]["node"]["userName"],
+        "grace@graphql.test"
+    );
+    assert_eq!(second["directoryUsers"]["pageInfo"]["hasNextPage"], false);
+    let events = |after: Option<&str>| {
+        let reply = d.server.gql(
+            Some(&d.admin),
+            "query($id: ID!, $after: String) { organization(id: $id) { provisioningEvents(first: 2, after: $after) { edges { node { id } } pageInfo { endCursor } } } }",
+            json!({ "id": d.org, "after": after }),
+        );
+        reply.ok()["organization"]["provisioningEvents"].clone()
+    };
+    let newest = events(None);
+    let older = events(newest["pageInfo"]["endCursor"].as_str());
+    let ids: Vec<&Value> = newest["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(older["edges"].as_array().unwrap())
+        .map(|e| &e["node"]["id"])
+        .collect();
+    assert_eq!(ids.len(), 4, "two pages of two");
+    for (i, id) in ids.iter().enumerate() {
+        assert!(!ids[..i].contains(id), "no event on two pages");
+    }
     let deleted = d.server.gql(
         Some(&d.admin),
         "mutation($id: ID!) { deleteOnboardingRule(input: { id: $id }) { deletedOnboardingRuleId } }",

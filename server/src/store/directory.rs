@@ -9,7 +9,7 @@ use super::raw_sql::RawSql;
 use super::schema::{
     directory_group_members, directory_groups, directory_users, organizations, scim_tokens,
 };
-use super::sql_lists::json_strings;
+use super::sql_lists::{json_strings, json_text_list};
 use super::DbConnection;
 use crate::domain::directory::{DirectoryGroup, DirectoryUser, ScimToken};
 use crate::domain::ids::{
@@ -780,22 +780,23 @@ pub fn member_ids(
         .collect()
 }
 
-/// Adds members (those already in are skipped); returns the ones that were not.
+/// A user id a statement returns.
+#[derive(diesel::QueryableByName)]
+struct ReturnedUser {
+    #[diesel(sql_type = Text)]
+    user_id: String,
+}
+
+/// Adds members (those already in are skipped); returns the ones that were not. One
+/// statement per 1,000 ids, whatever the group's size: the group's members are not read.
 pub fn add_members(
     conn: &mut DbConnection,
     network: NetworkId,
     group: DirectoryGroupId,
     users: &[DirectoryUserId],
 ) -> QueryResult<Vec<DirectoryUserId>> {
-    let existing: std::collections::HashSet<DirectoryUserId> =
-        member_ids(conn, network, group)?.into_iter().collect();
-    let mut seen = std::collections::HashSet::new();
-    let new: Vec<DirectoryUserId> = users
-        .iter()
-        .copied()
-        .filter(|u| !existing.contains(u) && seen.insert(*u))
-        .collect();
-    for chunk in new.chunks(1_000) {
+    let mut added = Vec::new();
+    for chunk in users.chunks(1_000) {
         let ids = json_strings(
             chunk
                 .iter()
@@ -810,18 +811,15 @@ pub fn add_members(
         .bind::<Text, _>(network.to_string())
         .sql(", ")
         .bind::<Text, _>(group.to_string())
-        .sql(match conn {
-            DbConnection::Pg(_) => ", value FROM jsonb_array_elements_text(",
-            DbConnection::Sqlite(_) => ", value FROM json_each(",
-        })
-        .bind::<Text, _>(ids)
-        .sql(match conn {
-            DbConnection::Pg(_) => "::jsonb) AS ids (value)",
-            DbConnection::Sqlite(_) => ")",
-        });
-        statement.execute(conn)?;
+        .sql(", ids.* FROM (");
+        // `WHERE true` keeps SQLite from reading `ON CONFLICT` as a join's constraint.
+        let statement = json_text_list(conn, statement, ids)
+            .sql(") AS ids WHERE true ON CONFLICT DO NOTHING RETURNING user_id");
+        for row in statement.load::<ReturnedUser>(conn)? {
+            added.push(parse_id(&row.user_id)?);
+        }
     }
-    Ok(new)
+    Ok(added)
 }
 
 /// Removes members; returns the ones that were members.
@@ -831,22 +829,20 @@ pub fn remove_members(
     group: DirectoryGroupId,
     users: &[DirectoryUserId],
 ) -> QueryResult<Vec<DirectoryUserId>> {
-    let existing: std::collections::HashSet<DirectoryUserId> =
-        member_ids(conn, network, group)?.into_iter().collect();
-    let gone: Vec<DirectoryUserId> = users
-        .iter()
-        .copied()
-        .filter(|u| existing.contains(u))
-        .collect();
-    for chunk in gone.chunks(1_000) {
+    let mut removed = Vec::new();
+    for chunk in users.chunks(1_000) {
         let keys: Vec<String> = chunk.iter().map(ToString::to_string).collect();
-        diesel::delete(directory_group_members::table)
+        let gone: Vec<String> = diesel::delete(directory_group_members::table)
             .filter(directory_group_members::network_id.eq(network.to_string()))
             .filter(directory_group_members::group_id.eq(group.to_string()))
             .filter(directory_group_members::user_id.eq_any(keys))
-            .execute(conn)?;
+            .returning(directory_group_members::user_id)
+            .get_results(conn)?;
+        for id in gone {
+            removed.push(parse_id(&id)?);
+        }
     }
-    Ok(gone)
+    Ok(removed)
 }
 
 /// The groups each of `users` belongs to: (user, group).

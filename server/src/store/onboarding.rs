@@ -235,23 +235,45 @@ pub struct ProvisioningEvent {
     pub occurred_at: chrono::DateTime<chrono::Utc>,
 }
 
+#[derive(Insertable)]
+#[diesel(table_name = provisioning_events)]
+struct NewEvent {
+    network_id: String,
+    id: String,
+    organization_id: String,
+    scim_token_id: Option<String>,
+    operation: String,
+    directory_user_id: Option<String>,
+    user_name: Option<String>,
+    outcome: &'static str,
+    detail: String,
+    occurred_at: NaiveDateTime,
+}
+
+/// Appends events, several hundred per statement (a group change writes one per member).
 pub fn insert_events(conn: &mut DbConnection, events: &[ProvisioningEvent]) -> QueryResult<()> {
-    for e in events {
-        diesel::insert_into(provisioning_events::table)
-            .values((
-                provisioning_events::network_id.eq(e.network_id.to_string()),
-                provisioning_events::id.eq(e.id.to_string()),
-                provisioning_events::organization_id.eq(e.organization_id.to_string()),
-                provisioning_events::scim_token_id.eq(e.scim_token_id.map(|t| t.to_string())),
-                provisioning_events::operation.eq(&e.operation),
-                provisioning_events::directory_user_id
-                    .eq(e.directory_user_id.map(|d| d.to_string())),
-                provisioning_events::user_name.eq(&e.user_name),
-                provisioning_events::outcome.eq(e.outcome.as_str()),
-                provisioning_events::detail.eq(&e.detail),
-                provisioning_events::occurred_at.eq(naive(e.occurred_at)),
-            ))
-            .execute(conn)?;
+    let rows: Vec<NewEvent> = events
+        .iter()
+        .map(|e| NewEvent {
+            network_id: e.network_id.to_string(),
+            id: e.id.to_string(),
+            organization_id: e.organization_id.to_string(),
+            scim_token_id: e.scim_token_id.map(|t| t.to_string()),
+            operation: e.operation.clone(),
+            directory_user_id: e.directory_user_id.map(|d| d.to_string()),
+            user_name: e.user_name.clone(),
+            outcome: e.outcome.as_str(),
+            detail: e.detail.clone(),
+            occurred_at: naive(e.occurred_at),
+        })
+        .collect();
+    // A multi-row insert is backend-specific in diesel (see STACK-NOTES).
+    for chunk in rows.chunks(500) {
+        let insert = diesel::insert_into(provisioning_events::table).values(chunk);
+        match conn {
+            DbConnection::Pg(pg) => insert.execute(pg)?,
+            DbConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
+        };
     }
     Ok(())
 }
