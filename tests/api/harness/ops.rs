@@ -124,6 +124,27 @@ impl RawReply {
     }
 }
 
+/// An answer as received: status, headers (lower-case names) and text.
+pub fn raw_reply(mut response: ureq::http::Response<ureq::Body>) -> RawReply {
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_ascii_lowercase(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    RawReply {
+        status,
+        headers,
+        text,
+    }
+}
+
 impl TestServer {
     /// A GET (`body: None`) or POST to `path` with exactly these headers (plus ureq's own),
     /// answered with status, headers and body.
@@ -145,24 +166,7 @@ impl TestServer {
                 request.send(&body[..])
             }
         };
-        let mut response = response.unwrap_or_else(|e| panic!("HTTP request to {path}: {e}"));
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_ascii_lowercase(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let text = response.body_mut().read_to_string().unwrap_or_default();
-        RawReply {
-            status,
-            headers,
-            text,
-        }
+        raw_reply(response.unwrap_or_else(|e| panic!("HTTP request to {path}: {e}")))
     }
 }
 

@@ -58,27 +58,16 @@ impl TestServer {
             request = request.header(*name, *value);
         }
         let request = request.body(body.unwrap_or_default()).expect("request");
-        let mut response = super::agent()
-            .run(request)
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_ascii_lowercase(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let text = response.body_mut().read_to_string().unwrap_or_default();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let raw = super::ops::raw_reply(
+            super::agent()
+                .run(request)
+                .unwrap_or_else(|e| panic!("{method} {path}: {e}")),
+        );
         ScimReply {
-            status,
-            headers,
-            body,
-            text,
+            status: raw.status,
+            body: serde_json::from_str(&raw.text).unwrap_or(Value::Null),
+            headers: raw.headers.into_iter().collect(),
+            text: raw.text,
         }
     }
 

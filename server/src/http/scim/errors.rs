@@ -70,12 +70,16 @@ pub fn api_error(error: &ApiError) -> HttpResponse {
     }
 }
 
-/// Why a request is refused before it reaches the service: its body or query, in SCIM's
-/// terms, or a body that is not JSON at all.
-#[derive(Debug)]
+/// Why a SCIM request is refused: its body or query in SCIM's terms, a body that is not
+/// JSON at all, or the service's answer. Handlers return it with `?`; actix renders it.
+#[derive(Debug, thiserror::Error)]
 pub enum Refusal {
+    #[error("{0}")]
     Scim(ScimError),
+    #[error("send application/scim+json")]
     UnsupportedMediaType,
+    #[error("{0}")]
+    Api(ApiError),
 }
 
 impl From<ScimError> for Refusal {
@@ -84,8 +88,18 @@ impl From<ScimError> for Refusal {
     }
 }
 
-impl Refusal {
-    pub fn response(&self) -> HttpResponse {
+impl From<ApiError> for Refusal {
+    fn from(error: ApiError) -> Self {
+        Self::Api(error)
+    }
+}
+
+impl actix_web::ResponseError for Refusal {
+    fn status_code(&self) -> StatusCode {
+        self.error_response().status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
         match self {
             Self::Scim(error) => scim_error(error),
             Self::UnsupportedMediaType => error_response(
@@ -93,6 +107,7 @@ impl Refusal {
                 None,
                 "send application/scim+json",
             ),
+            Self::Api(error) => api_error(error),
         }
     }
 }

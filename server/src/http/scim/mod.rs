@@ -27,7 +27,7 @@ use crate::service::ApiError;
 
 use super::auth::bearer_token;
 use super::AppState;
-use errors::{api_error, error_response, Refusal, CONTENT_TYPE};
+use errors::{error_response, Refusal, CONTENT_TYPE};
 
 /// The largest request body: a group PATCH adding a few thousand members.
 const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -76,31 +76,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub struct Directory(pub DirectoryCaller);
 
 impl FromRequest for Directory {
-    type Error = actix_web::Error;
+    type Error = Refusal;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(req).ok().flatten();
         Box::pin(async move {
-            let refused = || {
-                actix_web::error::InternalError::from_response(
-                    "unauthenticated",
-                    api_error(&ApiError::Unauthenticated),
-                )
-                .into()
-            };
             let (Some(state), Some(token)) = (state, token) else {
-                return Err(refused());
+                return Err(ApiError::Unauthenticated.into());
             };
-            match state.services.directory_caller(&token).await {
-                Ok(Some(caller)) => Ok(Self(caller)),
-                Ok(None) => Err(refused()),
-                Err(error) => Err(actix_web::error::InternalError::from_response(
-                    "internal",
-                    api_error(&error),
-                )
-                .into()),
+            match state.services.directory_caller(&token).await? {
+                Some(caller) => Ok(Self(caller)),
+                None => Err(ApiError::Unauthenticated.into()),
             }
         })
     }
@@ -152,6 +140,19 @@ fn resource_response(
         response.insert_header((header::LOCATION, location.to_owned()));
     }
     response.body(body.to_string())
+}
+
+/// A created resource: 201 with its `Location` (its `meta.location`).
+fn created(body: Value) -> HttpResponse {
+    let location = body
+        .pointer("/meta/location")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    resource_response(
+        actix_web::http::StatusCode::CREATED,
+        body,
+        location.as_deref(),
+    )
 }
 
 fn if_match(req: &HttpRequest) -> Option<String> {

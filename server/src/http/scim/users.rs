@@ -4,15 +4,17 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
-use super::errors::{api_error, scim_error};
+use super::errors::Refusal;
 use super::{
-    base_url, if_match, list_query, list_response, patch_body, project, projection, resource_body,
-    resource_response, Directory,
+    base_url, created, if_match, list_query, list_response, patch_body, project, projection,
+    resource_body, resource_response, Directory,
 };
 use crate::domain::scim::filter::Listed;
 use crate::domain::scim::schema::USER_RESOURCE;
 use crate::http::AppState;
 use crate::service::directory::UserView;
+
+type Answer = Result<HttpResponse, Refusal>;
 
 fn render(req: &HttpRequest, view: &UserView) -> serde_json::Value {
     let location = format!("{}/Users/{}", base_url(req), view.user.id);
@@ -23,26 +25,17 @@ pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
     Directory(caller): Directory,
-) -> HttpResponse {
-    let query = match list_query(&req, Listed::Users) {
-        Ok(query) => query,
-        Err(error) => return scim_error(&error),
-    };
-    match state
+) -> Answer {
+    let query = list_query(&req, Listed::Users)?;
+    let (users, total) = state
         .services
         .scim_users(caller, query.conditions, query.start_index, query.count)
-        .await
-    {
-        Ok((users, total)) => list_response(
-            users
-                .iter()
-                .map(|u| project(render(&req, u), &query.projection))
-                .collect(),
-            total,
-            query.start_index,
-        ),
-        Err(error) => api_error(&error),
-    }
+        .await?;
+    let resources = users
+        .iter()
+        .map(|u| project(render(&req, u), &query.projection))
+        .collect();
+    Ok(list_response(resources, total, query.start_index))
 }
 
 pub async fn get(
@@ -50,15 +43,13 @@ pub async fn get(
     state: web::Data<AppState>,
     Directory(caller): Directory,
     id: web::Path<String>,
-) -> HttpResponse {
-    match state.services.scim_user(caller, &id).await {
-        Ok(view) => resource_response(
-            StatusCode::OK,
-            project(render(&req, &view), &projection(&req)),
-            None,
-        ),
-        Err(error) => api_error(&error),
-    }
+) -> Answer {
+    let view = state.services.scim_user(caller, &id).await?;
+    Ok(resource_response(
+        StatusCode::OK,
+        project(render(&req, &view), &projection(&req)),
+        None,
+    ))
 }
 
 pub async fn create(
@@ -66,26 +57,13 @@ pub async fn create(
     state: web::Data<AppState>,
     Directory(caller): Directory,
     body: web::Bytes,
-) -> HttpResponse {
-    let attributes = match resource_body(&req, &body, USER_RESOURCE) {
-        Ok(attributes) => attributes,
-        Err(refusal) => return refusal.response(),
-    };
-    match state
+) -> Answer {
+    let attributes = resource_body(&req, &body, USER_RESOURCE)?;
+    let view = state
         .services
         .scim_create_user(caller, attributes, Utc::now())
-        .await
-    {
-        Ok(view) => {
-            let body = render(&req, &view);
-            let location = body
-                .pointer("/meta/location")
-                .and_then(|l| l.as_str())
-                .map(str::to_owned);
-            resource_response(StatusCode::CREATED, body, location.as_deref())
-        }
-        Err(error) => api_error(&error),
-    }
+        .await?;
+    Ok(created(render(&req, &view)))
 }
 
 pub async fn replace(
@@ -94,19 +72,13 @@ pub async fn replace(
     Directory(caller): Directory,
     id: web::Path<String>,
     body: web::Bytes,
-) -> HttpResponse {
-    let attributes = match resource_body(&req, &body, USER_RESOURCE) {
-        Ok(attributes) => attributes,
-        Err(refusal) => return refusal.response(),
-    };
-    match state
+) -> Answer {
+    let attributes = resource_body(&req, &body, USER_RESOURCE)?;
+    let view = state
         .services
         .scim_replace_user(caller, &id, attributes, if_match(&req), Utc::now())
-        .await
-    {
-        Ok(view) => resource_response(StatusCode::OK, render(&req, &view), None),
-        Err(error) => api_error(&error),
-    }
+        .await?;
+    Ok(resource_response(StatusCode::OK, render(&req, &view), None))
 }
 
 pub async fn patch(
@@ -115,19 +87,13 @@ pub async fn patch(
     Directory(caller): Directory,
     id: web::Path<String>,
     body: web::Bytes,
-) -> HttpResponse {
-    let operations = match patch_body(&req, &body) {
-        Ok(operations) => operations,
-        Err(refusal) => return refusal.response(),
-    };
-    match state
+) -> Answer {
+    let operations = patch_body(&req, &body)?;
+    let view = state
         .services
         .scim_patch_user(caller, &id, operations, if_match(&req), Utc::now())
-        .await
-    {
-        Ok(view) => resource_response(StatusCode::OK, render(&req, &view), None),
-        Err(error) => api_error(&error),
-    }
+        .await?;
+    Ok(resource_response(StatusCode::OK, render(&req, &view), None))
 }
 
 pub async fn delete(
@@ -135,13 +101,10 @@ pub async fn delete(
     state: web::Data<AppState>,
     Directory(caller): Directory,
     id: web::Path<String>,
-) -> HttpResponse {
-    match state
+) -> Answer {
+    state
         .services
         .scim_delete_user(caller, &id, if_match(&req), Utc::now())
-        .await
-    {
-        Ok(()) => HttpResponse::NoContent().finish(),
-        Err(error) => api_error(&error),
-    }
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
