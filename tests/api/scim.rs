@@ -188,7 +188,19 @@ fn okta_pushes_users_and_a_group_that_a_group_rule_onboards(backend: Backend) {
         &d.token,
         "okta.json",
         |step, captured| match step {
-            3 => assert_eq!(d.status_of(CAROL).as_deref(), Some("ACTIVE")),
+            3 => {
+                assert_eq!(d.status_of(CAROL).as_deref(), Some("ACTIVE"));
+                let member = d.server.gql(
+                    Some(&d.admin),
+                    "query($id: ID!) { organization(id: $id) { members(first: 5) { edges { node { externalId } } } } }",
+                    json!({ "id": d.org }),
+                );
+                assert_eq!(
+                    member.ok()["organization"]["members"]["edges"][0]["node"]["externalId"],
+                    "00ujl29u0le5T6Aj10h7",
+                    "the member carries the directory's externalId"
+                );
+            }
             7 => assert_eq!(
                 d.status_of(CAROL).as_deref(),
                 Some("SUSPENDED"),
@@ -877,7 +889,7 @@ fn rules_and_the_directory_in_graphql(backend: Backend) {
         Some(&d.admin),
         "query($id: ID!) { organization(id: $id) {
             scimTokens { description active }
-            directoryUsers(first: 10) { totalCount edges { node { userName email active groups { displayName } member { status onboardingSource } } } }
+            directoryUsers(first: 10) { totalCount edges { node { userName email active groups { displayName } member { status onboardingSource externalId } } } }
             directoryGroups(first: 10) { totalCount edges { node { displayName memberCount } } }
             provisioningEvents(first: 1) { edges { node { operation outcome detail } } pageInfo { hasNextPage } }
         } }",
@@ -891,7 +903,7 @@ fn rules_and_the_directory_in_graphql(backend: Backend) {
     assert_eq!(org["directoryUsers"]["totalCount"], 1);
     assert_eq!(
         org["directoryUsers"]["edges"][0]["node"],
-        json!({ "userName": "ada@graphql.test", "email": "ada@graphql.test", "active": true, "groups": [{ "displayName": "Sales" }], "member": { "status": "ACTIVE", "onboardingSource": "DIRECTORY_GROUP" } })
+        json!({ "userName": "ada@graphql.test", "email": "ada@graphql.test", "active": true, "groups": [{ "displayName": "Sales" }], "member": { "status": "ACTIVE", "onboardingSource": "DIRECTORY_GROUP", "externalId": ada["id"] } })
     );
     assert_eq!(
         org["directoryGroups"],

@@ -119,8 +119,17 @@ pub(super) fn reconcile(
     let mut outcomes: HashMap<UserId, ProvisioningOutcome> = HashMap::new();
     for person in &persons {
         let standing = combined(by_person.remove(person).unwrap_or_default());
+        // The member's `externalId` (SPEC §3): the directory's id of the user it stems from.
+        let external_id = batch
+            .iter()
+            .find(|(u, _)| u.person_id == Some(*person))
+            .map(|(u, _)| {
+                u.external_id()
+                    .map_or_else(|| u.id.to_string(), str::to_owned)
+            });
         let membership = Membership {
             person: *person,
+            external_id,
             existing: current.remove(person),
             held: held.remove(person).unwrap_or_default(),
         };
@@ -205,6 +214,7 @@ fn explain(outcome: ProvisioningOutcome, standing: &Standing, rules: &[Onboardin
 /// the grants rules made to them there.
 struct Membership {
     person: UserId,
+    external_id: Option<String>,
     existing: Option<Member>,
     held: Vec<(OnboardingRuleId, GrantId)>,
 }
@@ -229,7 +239,7 @@ fn bring_in_line(
                 user_id: membership.person,
                 status: MemberStatus::Active,
                 onboarding_source: source,
-                external_id: None,
+                external_id: membership.external_id,
                 calendar_integration_id: None,
                 created_at: step.now,
                 updated_at: step.now,
