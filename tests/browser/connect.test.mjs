@@ -330,6 +330,9 @@ describe('Organization Connect in Chromium, the client by hand', () => {
           const el = document.activeElement;
           return el.id || (el.labels?.[0] ?? el).textContent.trim();
         });
+      // Chromium applies autofocus at its next rendering opportunity, after the load event:
+      // wait for it rather than race it (a page without autofocus times out here).
+      await page.waitForFunction(() => document.activeElement?.id === 'organization', null, { timeout: 5000 });
       assert.equal(await focused(), 'organization');
       const order = [];
       for (let i = 0; i < 3; i += 1) {

@@ -229,6 +229,8 @@ describe('the development sign-in', () => {
       // The field has its label and the focus; Tab goes on to the button.
       const email = page.getByLabel('Email');
       assert.equal(await email.getAttribute('type'), 'email');
+      // Autofocus lands at Chromium's next rendering opportunity: wait for it (5 s, then fail).
+      await page.waitForFunction(() => document.activeElement?.id === 'email', null, { timeout: 5000 });
       assert.ok(await email.evaluate((el) => el === document.activeElement), 'the email field has no focus');
       await page.keyboard.type('grace@example.com');
       await page.keyboard.press('Tab');
