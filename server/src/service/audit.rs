@@ -97,12 +97,28 @@ fn record_in(
     change: Change<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let actor = match principal {
+    append(conn, actor_of(principal), place, change, now)
+}
+
+/// The entry `record` would write, kept for [`record_all`]: a use case that audits many
+/// changes writes them in one statement.
+pub fn entry(principal: &Principal, change: Change<'_>, now: DateTime<Utc>) -> AuditEvent {
+    let place = change.organization.map(|o| (o.network_id, o.id));
+    event(actor_of(principal), place, change, now)
+}
+
+/// Writes entries made by [`entry`].
+pub fn record_all(conn: &mut DbConnection, entries: &[AuditEvent]) -> ApiResult<()> {
+    audit::append_many(conn, entries)?;
+    Ok(())
+}
+
+fn actor_of(principal: &Principal) -> Actor {
+    match principal {
         Principal::User(user) => Actor::User(user.id),
         Principal::Application(caller) => Actor::Application(caller.application_id),
         Principal::Directory(caller) => Actor::Directory(caller.token_id),
-    };
-    append(conn, actor, place, change, now)
+    }
 }
 
 fn append(
@@ -112,21 +128,27 @@ fn append(
     change: Change<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    audit::append(
-        conn,
-        &AuditEvent {
-            id: AuditEventId::new_random(),
-            network_id: place.map(|(n, _)| n),
-            organization_id: place.map(|(_, o)| o),
-            actor,
-            action: change.action.to_owned(),
-            target_id: change.target_id,
-            before: change.before,
-            after: change.after,
-            occurred_at: now,
-        },
-    )?;
+    audit::append(conn, &event(actor, place, change, now))?;
     Ok(())
+}
+
+fn event(
+    actor: Actor,
+    place: Option<(NetworkId, OrganizationId)>,
+    change: Change<'_>,
+    now: DateTime<Utc>,
+) -> AuditEvent {
+    AuditEvent {
+        id: AuditEventId::new_random(),
+        network_id: place.map(|(n, _)| n),
+        organization_id: place.map(|(_, o)| o),
+        actor,
+        action: change.action.to_owned(),
+        target_id: change.target_id,
+        before: change.before,
+        after: change.after,
+        occurred_at: now,
+    }
 }
 
 /// The public shape of an organization in audit states.

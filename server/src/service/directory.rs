@@ -18,8 +18,8 @@ use crate::domain::scim::resource::check_required;
 use crate::domain::scim::{schema, ScimError};
 use crate::store::{directory, DbConnection};
 
-use super::access::{directory_caller, directory_may, locked_live, require_directory};
-use super::audit::{record, Change};
+use super::access::{directory_caller, directory_may, locked_live_in, require_directory};
+use super::audit::Change;
 use super::error::{ApiError, ApiResult};
 use super::onboarding::{delete_rules_of_group, reconcile, Step};
 use super::Services;
@@ -114,14 +114,12 @@ impl Services {
                 updated_at: now,
             };
             directory::insert_user(conn, &user)?;
-            audit(
-                conn,
-                step,
+            audit(step,
                 "scimCreateUser",
                 &user.id.to_string(),
                 None,
                 user_state(&user),
-            )?;
+            );
             reconcile(conn, step, vec![user.clone()], Vec::new())?;
             // A new user belongs to no group yet.
             Ok(UserView {
@@ -186,14 +184,12 @@ impl Services {
         self.directory_write(caller, "DELETE /Users", now, move |conn, step| {
             let user = existing_user(conn, step.org, id, if_match.as_deref())?;
             directory::delete_user(conn, &user)?;
-            audit(
-                conn,
-                step,
+            audit(step,
                 "scimDeleteUser",
                 &user.id.to_string(),
                 Some(user_state(&user)),
                 Value::Null,
-            )?;
+            );
             reconcile(conn, step, Vec::new(), vec![user])?;
             Ok(())
         })
@@ -264,14 +260,12 @@ impl Services {
             check_group_name_free(conn, org, &group.display_name, None)?;
             directory::insert_group(conn, &group)?;
             change_members(conn, step, &group, &[MemberChange::Add(members)])?;
-            audit(
-                conn,
-                step,
+            audit(step,
                 "scimCreateGroup",
                 &group.id.to_string(),
                 None,
                 json!({ "displayName": group.display_name }),
-            )?;
+            );
             one_with_members(conn, group, true)
         })
         .await
@@ -294,14 +288,12 @@ impl Services {
             check_group_name_free(conn, step.org, &group.display_name, Some(id))?;
             bump_group(conn, &mut group, step.now)?;
             change_members(conn, step, &group, &[MemberChange::ReplaceAll(members)])?;
-            audit(
-                conn,
-                step,
+            audit(step,
                 "scimReplaceGroup",
                 &group.id.to_string(),
                 Some(before),
                 json!({ "displayName": group.display_name }),
-            )?;
+            );
             one_with_members(conn, group, true)
         })
         .await
@@ -327,14 +319,12 @@ impl Services {
             check_group_name_free(conn, step.org, &group.display_name, Some(id))?;
             bump_group(conn, &mut group, step.now)?;
             let (added, removed) = change_members(conn, step, &group, &changes)?;
-            audit(
-                conn,
-                step,
+            audit(step,
                 "scimPatchGroup",
                 &group.id.to_string(),
                 Some(before),
                 json!({ "displayName": group.display_name, "membersAdded": added, "membersRemoved": removed }),
-            )?;
+            );
             Ok(GroupView { group, members: None })
         })
         .await
@@ -358,14 +348,12 @@ impl Services {
             delete_rules_of_group(conn, step, &group)?;
             directory::delete_group(conn, &group)?;
             let before = json!({ "displayName": group.display_name });
-            audit(
-                conn,
-                step,
+            audit(step,
                 "scimDeleteGroup",
                 &group.id.to_string(),
                 Some(before),
                 Value::Null,
-            )?;
+            );
             let users =
                 directory::users_by_ids(conn, group.network_id, group.organization_id, &members)?;
             reconcile(conn, step, users, Vec::new())
@@ -390,20 +378,14 @@ impl Services {
         let written = self
             .store
             .write(move |conn| {
-                let (_, org) =
-                    locked_live(conn, caller.organization_id).map_err(|error| match error {
+                let org = locked_live_in(conn, caller.network_id, caller.organization_id)
+                    .map_err(|error| match error {
                         ApiError::NotFound => ApiError::Unauthenticated,
                         other => other,
                     })?;
                 require_directory(conn, &caller, &org, Permission::MembersManage)?;
                 let principal = Principal::Directory(caller);
-                let step = Step {
-                    principal: &principal,
-                    org: &org,
-                    operation,
-                    now,
-                };
-                write(conn, &step)
+                Step::run(conn, &principal, &org, operation, now, write)
             })
             .await?;
         if self.store.directory_written() {
@@ -510,14 +492,12 @@ fn save_user(
     user.version += 1;
     user.updated_at = step.now;
     directory::update_user(conn, user)?;
-    audit(
-        conn,
-        step,
+    audit(step,
         action,
         &user.id.to_string(),
         Some(before),
         user_state(user),
-    )?;
+    );
     reconcile(conn, step, vec![user.clone()], Vec::new())?;
     one_with_groups(conn, user.clone())
 }
@@ -555,14 +535,7 @@ fn user_state(user: &DirectoryUser) -> Value {
     json!({ "userName": user.user_name(), "active": user.active(), "externalId": user.external_id() })
 }
 
-fn audit(
-    conn: &mut DbConnection,
-    step: &Step<'_>,
-    action: &str,
-    target: &str,
-    before: Option<Value>,
-    after: Value,
-) -> ApiResult<()> {
+fn audit(step: &Step<'_>, action: &str, target: &str, before: Option<Value>, after: Value) {
     let mut change = Change::of(action, step.org).target(target);
     if let Some(before) = before {
         change = change.before(before);
@@ -570,7 +543,7 @@ fn audit(
     if !after.is_null() {
         change = change.after(after);
     }
-    record(conn, step.principal, change, step.now)
+    step.audit(change);
 }
 
 fn set_group_attributes(group: &mut DirectoryGroup, attributes: &Map<String, Value>) {

@@ -1,12 +1,14 @@
 //! Onboarding: SCIM tokens, onboarding rules, and the reconciliation that turns directory
 //! users into members (SPEC §4) after every directory or rule change.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::auth::{scim_tokens, Principal};
+use crate::domain::audit::AuditEvent;
 use crate::domain::directory::{
     combined, decide, standing, DirectoryGroup, DirectoryUser, MemberAction, OnboardingRule,
     ProvisioningOutcome, ScimToken, Standing, SCIM_TOKEN_DESCRIPTION_MAX_CHARS,
@@ -23,7 +25,7 @@ use crate::store::onboarding::ProvisioningEvent;
 use crate::store::{directory, members, onboarding, users, DbConnection};
 
 use super::access::{check, locked_live, person, placed_grants_in, require, require_reach_below};
-use super::audit::{record, Change};
+use super::audit::{entry, record, record_all, Change};
 use super::error::{ApiError, ApiResult};
 use super::members::role_to_grant;
 use super::Services;
@@ -35,6 +37,38 @@ pub(super) struct Step<'a> {
     /// E.g. `POST /Users` or `createOnboardingRule`.
     pub operation: &'a str,
     pub now: DateTime<Utc>,
+    /// The step's audit entries, written in one statement when it ends: a SCIM request
+    /// audits the directory's change, a member and its grants while holding the network lock.
+    audit: RefCell<Vec<AuditEvent>>,
+}
+
+impl<'a> Step<'a> {
+    /// Runs `work` as one step, then writes the entries it audited.
+    pub fn run<T>(
+        conn: &mut DbConnection,
+        principal: &'a Principal,
+        org: &'a Organization,
+        operation: &'a str,
+        now: DateTime<Utc>,
+        work: impl FnOnce(&mut DbConnection, &Step<'a>) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        let step = Step {
+            principal,
+            org,
+            operation,
+            now,
+            audit: RefCell::new(Vec::new()),
+        };
+        let done = work(conn, &step)?;
+        record_all(conn, &step.audit.into_inner())?;
+        Ok(done)
+    }
+
+    /// Audits `change` as the step's principal, written when the step ends.
+    pub fn audit(&self, change: Change<'_>) {
+        let entry = entry(self.principal, change, self.now);
+        self.audit.borrow_mut().push(entry);
+    }
 }
 
 /// Brings the memberships of `users` in line with the organization's rules: `present` are
@@ -71,11 +105,16 @@ pub(super) fn reconcile(
     }));
 
     // The person each onboarded directory user is, found or created by email once.
+    let mut new_persons = HashSet::new();
     for (user, standing) in &mut batch {
         if user.person_id.is_none() && matches!(standing, Standing::Onboarded { .. }) {
             if let Some(email) = user.person_email() {
                 let name = user.person_name();
-                let person = users::find_or_create(conn, &email, name.as_deref(), step.now)?;
+                let (person, new) =
+                    users::find_or_create_new(conn, &email, name.as_deref(), step.now)?;
+                if new {
+                    new_persons.insert(person.id);
+                }
                 user.person_id = Some(person.id);
                 directory::update_user(conn, user)?;
             }
@@ -84,6 +123,12 @@ pub(super) fn reconcile(
     let mut persons: Vec<UserId> = batch.iter().filter_map(|(u, _)| u.person_id).collect();
     persons.sort();
     persons.dedup();
+    // Persons created just now have no other directory user, membership or grant to read.
+    let known: Vec<UserId> = persons
+        .iter()
+        .copied()
+        .filter(|p| !new_persons.contains(p))
+        .collect();
 
     // Where each person stands: over every present directory user that is them, those of
     // this step as they now are and the others as stored.
@@ -94,10 +139,14 @@ pub(super) fn reconcile(
         }
     }
     let in_batch: HashSet<DirectoryUserId> = batch.iter().map(|(u, _)| u.id).collect();
-    let others: Vec<DirectoryUser> = directory::users_of_persons(conn, network, org.id, &persons)?
-        .into_iter()
-        .filter(|u| !in_batch.contains(&u.id))
-        .collect();
+    let others: Vec<DirectoryUser> = if known.is_empty() {
+        Vec::new()
+    } else {
+        directory::users_of_persons(conn, network, org.id, &known)?
+            .into_iter()
+            .filter(|u| !in_batch.contains(&u.id))
+            .collect()
+    };
     let other_groups = groups_of(conn, network, &rules, &others)?;
     for user in &others {
         if let Some(person) = user.person_id {
@@ -107,14 +156,15 @@ pub(super) fn reconcile(
         }
     }
 
-    let mut current: HashMap<UserId, Member> =
-        members::of_users_in(conn, network, org.id, &persons)?
-            .into_iter()
-            .map(|m| (m.user_id, m))
-            .collect();
+    let mut current: HashMap<UserId, Member> = HashMap::new();
     let mut held: HashMap<UserId, Vec<(OnboardingRuleId, GrantId)>> = HashMap::new();
-    for (person, rule, grant) in onboarding::rule_grants(conn, network, org.id, &persons)? {
-        held.entry(person).or_default().push((rule, grant));
+    if !known.is_empty() {
+        for member in members::of_users_in(conn, network, org.id, &known)? {
+            current.insert(member.user_id, member);
+        }
+        for (person, rule, grant) in onboarding::rule_grants(conn, network, org.id, &known)? {
+            held.entry(person).or_default().push((rule, grant));
+        }
     }
     let mut outcomes: HashMap<UserId, ProvisioningOutcome> = HashMap::new();
     for person in &persons {
@@ -246,7 +296,7 @@ fn bring_in_line(
                 suspended_by_directory: false,
             };
             members::insert(conn, &member)?;
-            audit_member(conn, step, "directoryAddMember", &member, None)?;
+            audit_member(step, "directoryAddMember", &member, None);
             Some(member)
         }
         (MemberAction::Activate(source), Some(mut member)) => {
@@ -256,13 +306,11 @@ fn bring_in_line(
             member.suspended_by_directory = false;
             member.updated_at = step.now;
             members::update(conn, &member)?;
-            audit_member(
-                conn,
-                step,
+            audit_member(step,
                 "directoryReactivateMember",
                 &member,
                 Some(before),
-            )?;
+            );
             Some(member)
         }
         (MemberAction::Keep(source), Some(mut member)) => {
@@ -271,7 +319,7 @@ fn bring_in_line(
                 member.onboarding_source = source;
                 member.updated_at = step.now;
                 members::update(conn, &member)?;
-                audit_member(conn, step, "directoryUpdateMember", &member, Some(before))?;
+                audit_member(step, "directoryUpdateMember", &member, Some(before));
                 outcome = ProvisioningOutcome::MemberUpdated;
             }
             Some(member)
@@ -282,7 +330,7 @@ fn bring_in_line(
             member.suspended_by_directory = true;
             member.updated_at = step.now;
             members::update(conn, &member)?;
-            audit_member(conn, step, "directorySuspendMember", &member, Some(before))?;
+            audit_member(step, "directorySuspendMember", &member, Some(before));
             None
         }
         _ => None,
@@ -303,28 +351,24 @@ fn bring_in_line(
         if !wanted.iter().any(|w| w.id == *rule_id) {
             onboarding::delete_grants(conn, org.network_id, &[*grant])?;
             let rule = rules.iter().find(|r| r.id == *rule_id);
-            audit_grant(
-                conn,
-                step,
+            audit_grant(step,
                 GrantChange::Revoked,
                 *grant,
                 member.user_id,
                 rule,
-            )?;
+            );
             changed = true;
         }
     }
     for rule in wanted {
         if !membership.held.iter().any(|(held, _)| *held == rule.id) {
             let grant = onboarding::insert_rule_grant(conn, rule, member.user_id, step.now)?;
-            audit_grant(
-                conn,
-                step,
+            audit_grant(step,
                 GrantChange::Granted,
                 grant,
                 member.user_id,
                 Some(rule),
-            )?;
+            );
             changed = true;
         }
     }
@@ -340,13 +384,12 @@ enum GrantChange {
 }
 
 fn audit_grant(
-    conn: &mut DbConnection,
     step: &Step<'_>,
     change: GrantChange,
     grant: GrantId,
     person: UserId,
     rule: Option<&OnboardingRule>,
-) -> ApiResult<()> {
+) {
     let state = json!({
         "userId": person.to_string(),
         "role": rule.map(|r| r.role.clone()),
@@ -360,7 +403,7 @@ fn audit_grant(
             .target(grant)
             .before(state),
     };
-    record(conn, step.principal, entry, step.now)
+    step.audit(entry);
 }
 
 fn event(
@@ -387,12 +430,11 @@ fn event(
 }
 
 fn audit_member(
-    conn: &mut DbConnection,
     step: &Step<'_>,
     action: &str,
     member: &Member,
     before: Option<(MemberStatus, OnboardingSource)>,
-) -> ApiResult<()> {
+) {
     let state = |status: MemberStatus, source: OnboardingSource| {
         json!({
             "userId": member.user_id.to_string(),
@@ -406,7 +448,7 @@ fn audit_member(
     if let Some((status, source)) = before {
         change = change.before(state(status, source));
     }
-    record(conn, step.principal, change, step.now)
+    step.audit(change);
 }
 
 impl Services {
@@ -645,7 +687,7 @@ pub(super) fn delete_rules_of_group(
             let change = Change::of("deleteOnboardingRule", step.org)
                 .target(rule.id)
                 .before(rule_state(&rule));
-            record(conn, step.principal, change, step.now)?;
+            step.audit(change);
         }
     }
     Ok(())
@@ -667,15 +709,11 @@ fn reconcile_all(
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let ids = directory::all_user_ids(conn, org.network_id, org.id)?;
-    let step = Step {
-        principal,
-        org,
-        operation,
-        now,
-    };
     for chunk in ids.chunks(1_000) {
-        let users = directory::users_by_ids(conn, org.network_id, org.id, chunk)?;
-        reconcile(conn, &step, users, Vec::new())?;
+        Step::run(conn, principal, org, operation, now, |conn, step| {
+            let users = directory::users_by_ids(conn, org.network_id, org.id, chunk)?;
+            reconcile(conn, step, users, Vec::new())
+        })?;
     }
     Ok(())
 }

@@ -9,32 +9,66 @@ use super::DbConnection;
 use crate::domain::audit::{Actor, AuditEvent};
 use crate::domain::ids::{AuditEventId, NetworkId, OrganizationId};
 
+#[derive(Insertable)]
+#[diesel(table_name = audit_events)]
+struct NewEvent {
+    id: String,
+    network_id: Option<String>,
+    organization_id: Option<String>,
+    actor_user_id: Option<String>,
+    actor_application_id: Option<String>,
+    actor_scim_token_id: Option<String>,
+    action: String,
+    target_id: Option<String>,
+    before_state: Option<String>,
+    after_state: Option<String>,
+    occurred_at: NaiveDateTime,
+}
+
+impl NewEvent {
+    fn of(event: &AuditEvent) -> Self {
+        let (mut user, mut application, mut token) = (None, None, None);
+        match event.actor {
+            Actor::User(id) => user = Some(id.to_string()),
+            Actor::Application(id) => application = Some(id.to_string()),
+            Actor::Directory(id) => token = Some(id.to_string()),
+        }
+        Self {
+            id: event.id.to_string(),
+            network_id: event.network_id.map(|n| n.to_string()),
+            organization_id: event.organization_id.map(|o| o.to_string()),
+            actor_user_id: user,
+            actor_application_id: application,
+            actor_scim_token_id: token,
+            action: event.action.clone(),
+            target_id: event.target_id.clone(),
+            before_state: event.before.as_ref().map(ToString::to_string),
+            after_state: event.after.as_ref().map(ToString::to_string),
+            occurred_at: naive(event.occurred_at),
+        }
+    }
+}
+
 pub fn append(conn: &mut DbConnection, event: &AuditEvent) -> QueryResult<()> {
     diesel::insert_into(audit_events::table)
-        .values((
-            audit_events::id.eq(event.id.to_string()),
-            audit_events::network_id.eq(event.network_id.map(|n| n.to_string())),
-            audit_events::organization_id.eq(event.organization_id.map(|o| o.to_string())),
-            audit_events::actor_user_id.eq(match event.actor {
-                Actor::User(user) => Some(user.to_string()),
-                _ => None,
-            }),
-            audit_events::actor_application_id.eq(match event.actor {
-                Actor::Application(app) => Some(app.to_string()),
-                _ => None,
-            }),
-            audit_events::actor_scim_token_id.eq(match event.actor {
-                Actor::Directory(token) => Some(token.to_string()),
-                _ => None,
-            }),
-            audit_events::action.eq(&event.action),
-            audit_events::target_id.eq(&event.target_id),
-            audit_events::before_state.eq(event.before.as_ref().map(ToString::to_string)),
-            audit_events::after_state.eq(event.after.as_ref().map(ToString::to_string)),
-            audit_events::occurred_at.eq(naive(event.occurred_at)),
-        ))
+        .values(NewEvent::of(event))
         .execute(conn)
         .map(|_| ())
+}
+
+/// Appends events several hundred per statement: a directory step audits a member, its
+/// grants and the directory's own change together.
+pub fn append_many(conn: &mut DbConnection, events: &[AuditEvent]) -> QueryResult<()> {
+    let rows: Vec<NewEvent> = events.iter().map(NewEvent::of).collect();
+    // A multi-row insert is backend-specific in diesel (see STACK-NOTES).
+    for chunk in rows.chunks(500) {
+        let insert = diesel::insert_into(audit_events::table).values(chunk);
+        match conn {
+            DbConnection::Pg(pg) => insert.execute(pg)?,
+            DbConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
+        };
+    }
+    Ok(())
 }
 
 type EventRow = (

@@ -24,10 +24,20 @@ pub fn find_or_create(
     name: Option<&str>,
     now: DateTime<Utc>,
 ) -> QueryResult<User> {
+    find_or_create_new(conn, email, name, now).map(|(user, _)| user)
+}
+
+/// [`find_or_create`], saying whether the user is new: nothing refers to a new user yet.
+pub fn find_or_create_new(
+    conn: &mut DbConnection,
+    email: &str,
+    name: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<(User, bool)> {
     if let Some(user) = find_by_email(conn, email)? {
-        return Ok(user);
+        return Ok((user, false));
     }
-    insert(conn, Some(email), Some(email_key(email)), name, now)
+    insert(conn, Some(email), Some(email_key(email)), name, now).map(|user| (user, true))
 }
 
 pub fn find_many(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<User>> {
