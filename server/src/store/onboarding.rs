@@ -235,8 +235,9 @@ pub struct ProvisioningEvent {
     pub occurred_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// `None` inserted as NULL, not DEFAULT: what lets SQLite take many rows in one statement.
 #[derive(Insertable)]
-#[diesel(table_name = provisioning_events)]
+#[diesel(table_name = provisioning_events, treat_none_as_default_value = false)]
 struct NewEvent {
     network_id: String,
     id: String,
