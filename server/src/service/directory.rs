@@ -114,7 +114,8 @@ impl Services {
                 updated_at: now,
             };
             directory::insert_user(conn, &user)?;
-            audit(step,
+            audit(
+                step,
                 "scimCreateUser",
                 &user.id.to_string(),
                 None,
@@ -184,7 +185,8 @@ impl Services {
         self.directory_write(caller, "DELETE /Users", now, move |conn, step| {
             let user = existing_user(conn, step.org, id, if_match.as_deref())?;
             directory::delete_user(conn, &user)?;
-            audit(step,
+            audit(
+                step,
                 "scimDeleteUser",
                 &user.id.to_string(),
                 Some(user_state(&user)),
@@ -260,7 +262,8 @@ impl Services {
             check_group_name_free(conn, org, &group.display_name, None)?;
             directory::insert_group(conn, &group)?;
             change_members(conn, step, &group, &[MemberChange::Add(members)])?;
-            audit(step,
+            audit(
+                step,
                 "scimCreateGroup",
                 &group.id.to_string(),
                 None,
@@ -288,7 +291,8 @@ impl Services {
             check_group_name_free(conn, step.org, &group.display_name, Some(id))?;
             bump_group(conn, &mut group, step.now)?;
             change_members(conn, step, &group, &[MemberChange::ReplaceAll(members)])?;
-            audit(step,
+            audit(
+                step,
                 "scimReplaceGroup",
                 &group.id.to_string(),
                 Some(before),
@@ -348,7 +352,8 @@ impl Services {
             delete_rules_of_group(conn, step, &group)?;
             directory::delete_group(conn, &group)?;
             let before = json!({ "displayName": group.display_name });
-            audit(step,
+            audit(
+                step,
                 "scimDeleteGroup",
                 &group.id.to_string(),
                 Some(before),
@@ -375,19 +380,19 @@ impl Services {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection, &Step<'_>) -> ApiResult<T> + Send + 'static,
     {
-        let written = self
-            .store
-            .write(move |conn| {
-                let org = locked_live_in(conn, caller.network_id, caller.organization_id)
-                    .map_err(|error| match error {
-                        ApiError::NotFound => ApiError::Unauthenticated,
-                        other => other,
-                    })?;
-                require_directory(conn, &caller, &org, Permission::MembersManage)?;
-                let principal = Principal::Directory(caller);
-                Step::run(conn, &principal, &org, operation, now, write)
-            })
-            .await?;
+        let written =
+            self.store
+                .write(move |conn| {
+                    let org = locked_live_in(conn, caller.network_id, caller.organization_id)
+                        .map_err(|error| match error {
+                            ApiError::NotFound => ApiError::Unauthenticated,
+                            other => other,
+                        })?;
+                    require_directory(conn, &caller, &org, Permission::MembersManage)?;
+                    let principal = Principal::Directory(caller);
+                    Step::run(conn, &principal, &org, operation, now, write)
+                })
+                .await?;
         if self.store.directory_written() {
             let refreshed = self
                 .store
@@ -492,7 +497,8 @@ fn save_user(
     user.version += 1;
     user.updated_at = step.now;
     directory::update_user(conn, user)?;
-    audit(step,
+    audit(
+        step,
         action,
         &user.id.to_string(),
         Some(before),

@@ -306,11 +306,7 @@ fn bring_in_line(
             member.suspended_by_directory = false;
             member.updated_at = step.now;
             members::update(conn, &member)?;
-            audit_member(step,
-                "directoryReactivateMember",
-                &member,
-                Some(before),
-            );
+            audit_member(step, "directoryReactivateMember", &member, Some(before));
             Some(member)
         }
         (MemberAction::Keep(source), Some(mut member)) => {
@@ -351,19 +347,15 @@ fn bring_in_line(
         if !wanted.iter().any(|w| w.id == *rule_id) {
             onboarding::delete_grants(conn, org.network_id, &[*grant])?;
             let rule = rules.iter().find(|r| r.id == *rule_id);
-            audit_grant(step,
-                GrantChange::Revoked,
-                *grant,
-                member.user_id,
-                rule,
-            );
+            audit_grant(step, GrantChange::Revoked, *grant, member.user_id, rule);
             changed = true;
         }
     }
     for rule in wanted {
         if !membership.held.iter().any(|(held, _)| *held == rule.id) {
             let grant = onboarding::insert_rule_grant(conn, rule, member.user_id, step.now)?;
-            audit_grant(step,
+            audit_grant(
+                step,
                 GrantChange::Granted,
                 grant,
                 member.user_id,
