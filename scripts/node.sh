@@ -42,6 +42,16 @@ run_federation_tests() {
   (cd tests/federation && node --test)
 }
 
+# What frontend clients bring (tests/clients): Apollo Client's automatic persisted queries and
+# Relay's refetch through node(id:), against the same debug binary.
+run_client_tests() {
+  ensure_node_packages tests/clients
+  echo "==> cargo build -p orgraph-server (the binary the client tests start)"
+  cargo build -p orgraph-server
+  echo "==> node --test (tests/clients)"
+  (cd tests/clients && node --test)
+}
+
 # GraphiQL and signing in, in a real headless Chromium (tests/browser: playwright-core driving
 # Debian's /usr/bin/chromium, which .ci/run installs), against the same debug binary and the
 # OpenID Connect provider of tests/oidc.

@@ -228,6 +228,7 @@ fn run_server(
         tokens: keys,
         sign_in,
         connect: std::sync::Arc::new(connect),
+        persisted_queries: Default::default(),
     };
     let purge_every = args.purge_interval_secs;
     actix_web::rt::System::new().block_on(async move {

@@ -19,7 +19,9 @@ pub mod mutation;
 pub mod organization;
 pub mod pagination;
 pub mod permission_checks;
+pub mod persisted_queries;
 pub mod query;
+pub mod required_variables;
 pub mod settings;
 pub mod shared_answers;
 pub mod user;
@@ -78,6 +80,8 @@ fn schema_builder() -> async_graphql::SchemaBuilder<Root, mutation::MutationRoot
     .limit_complexity(MAX_QUERY_COMPLEXITY)
     .limit_recursive_depth(64)
     .extension(document_limits::DocumentLimits)
+    .extension(required_variables::RequiredVariables)
+    .extension(persisted_queries::DocumentCache)
     .enable_federation()
 }
 

@@ -29,6 +29,8 @@ pub struct AppState {
     pub sign_in: sign_in::SignIn,
     /// The key Organization Connect access tokens are signed and checked with.
     pub connect: std::sync::Arc<crate::auth::connect_keys::ConnectKeys>,
+    /// Documents registered by automatic persisted queries, shared by the workers.
+    pub persisted_queries: crate::graphql::persisted_queries::PersistedQueries,
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod authorizations;
 pub mod connect;
 pub mod contract_accounts;
+pub mod copy;
 pub mod directory;
 mod error;
 pub mod identities;

@@ -2,8 +2,6 @@
 //! (see `store::networks::lock_and_allocate`), then reads what it depends on, so concurrent
 //! requests from any number of server processes leave one consistent tree.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 
 use crate::auth::Principal;
@@ -14,9 +12,7 @@ use crate::domain::organization::{
 };
 use crate::domain::permissions::{BuiltInRole, Permission};
 use crate::domain::tree_path::TreePath;
-use crate::store::{
-    applications, authorizations, grants, networks, organizations, settings, DbConnection,
-};
+use crate::store::{applications, authorizations, grants, networks, organizations, DbConnection};
 
 use super::access::{
     check, permissions_at, person, placed_grants_in, require, require_reach_below,
@@ -30,18 +26,6 @@ use super::Services;
 pub struct NewOrganization {
     pub name: String,
     pub kind: Option<OrganizationKind>,
-    pub contract_account_id: Option<ContractAccountId>,
-}
-
-#[derive(Debug, Clone)]
-pub struct CopyOrganization {
-    pub source_id: OrganizationId,
-    /// `None` makes the copy the root of a new network.
-    pub parent_id: Option<OrganizationId>,
-    pub name: Option<String>,
-    pub include_sub_organizations: bool,
-    /// Copy the setting definitions and locks of the copied organizations.
-    pub include_settings: bool,
     pub contract_account_id: Option<ContractAccountId>,
 }
 
@@ -197,138 +181,6 @@ impl Services {
                     now,
                 )?;
                 Ok(child)
-            })
-            .await
-    }
-
-    /// Duplicates an organization (and optionally its live subtree) as a template. Grants and
-    /// everything else attached to the source stay behind; the copy is independent.
-    pub async fn copy_organization(
-        &self,
-        principal: &Principal,
-        input: CopyOrganization,
-        now: DateTime<Utc>,
-    ) -> ApiResult<Organization> {
-        let name = input
-            .name
-            .as_deref()
-            .map(OrganizationName::parse)
-            .transpose()?;
-        let principal = principal.clone();
-        let limits = self.limits;
-        self.store
-            .write(move |conn| {
-                let source = organizations::find(conn, input.source_id)?
-                    .filter(|o| !o.is_deleted())
-                    .ok_or(ApiError::NotFound)?;
-                require(conn, &principal, &source, Permission::OrganizationRead)?;
-                if input.include_sub_organizations {
-                    let placed = placed_grants_in(conn, &principal, source.network_id)?;
-                    require_reach_below(&placed, &source, "copying sub-organizations")?;
-                }
-                let originals = if input.include_sub_organizations {
-                    organizations::subtree(conn, source.network_id, &source.path, true)?
-                } else {
-                    vec![source.clone()]
-                };
-                let name = match name {
-                    Some(name) => name,
-                    None => OrganizationName::parse(&source.name)?,
-                };
-                let count = i64::try_from(originals.len()).unwrap_or(i64::MAX);
-                let deepest = originals
-                    .iter()
-                    .map(|o| o.depth)
-                    .max()
-                    .unwrap_or(source.depth);
-
-                let (network, first_seq, parent) = match input.parent_id {
-                    Some(parent_id) => {
-                        let network = lock_network_of(conn, parent_id, count)?;
-                        let parent = live_in(conn, network.id, parent_id)?;
-                        require(conn, &principal, &parent, Permission::OrganizationManage)?;
-                        limits.check_depth(parent.depth + 1 + deepest - source.depth)?;
-                        ensure_unique_name(conn, &parent, &name, None)?;
-                        (network.id, network.first_seq, Some(parent))
-                    }
-                    None => {
-                        limits.check_depth(deepest - source.depth)?;
-                        let network = NetworkId::new_random();
-                        networks::insert(conn, network, count, now)?;
-                        (network, 1, None)
-                    }
-                };
-                let account = account_for_new_organization(
-                    conn,
-                    &principal,
-                    input.contract_account_id,
-                    parent.as_ref().map(|p| p.contract_account_id),
-                    &name.display,
-                    now,
-                )?;
-
-                // Originals come parents first, so each one's parent copy already exists.
-                let mut copied_paths: HashMap<TreePath, (OrganizationId, TreePath)> =
-                    HashMap::new();
-                let mut copies = Vec::with_capacity(originals.len());
-                for (offset, original) in (0_i64..).zip(originals.iter()) {
-                    let seq = first_seq + offset;
-                    let is_top = original.id == source.id;
-                    let (parent_id, path) = if is_top {
-                        match &parent {
-                            Some(p) => (Some(p.id), p.path.child(seq)),
-                            None => (None, TreePath::root(seq)),
-                        }
-                    } else {
-                        let (copied_parent, copied_parent_path) = original
-                            .path
-                            .parent()
-                            .and_then(|p| copied_paths.get(&p))
-                            .ok_or(ApiError::Conflict(
-                                "the subtree changed during the copy; retry".into(),
-                            ))?;
-                        (Some(*copied_parent), copied_parent_path.child(seq))
-                    };
-                    let own_name = if is_top {
-                        name.clone()
-                    } else {
-                        OrganizationName::parse(&original.name)?
-                    };
-                    let copy = new_organization(
-                        network,
-                        seq,
-                        parent_id,
-                        path.clone(),
-                        &own_name,
-                        Some(original.kind),
-                        account,
-                        now,
-                    );
-                    copied_paths.insert(original.path.clone(), (copy.id, path));
-                    copies.push(copy);
-                }
-                organizations::insert(conn, &copies)?;
-                if input.include_settings {
-                    let pairs: Vec<(OrganizationId, OrganizationId)> = originals
-                        .iter()
-                        .map(|o| o.id)
-                        .zip(copies.iter().map(|c| c.id))
-                        .collect();
-                    settings::copy_between(conn, source.network_id, network, &pairs, now)?;
-                }
-                let root = copies.into_iter().next().ok_or(ApiError::NotFound)?;
-                if parent.is_none() {
-                    make_administrator(conn, &principal, network, root.id, now)?;
-                }
-                record(
-                    conn,
-                    &principal,
-                    Change::of("copyOrganization", &root)
-                        .before(serde_json::json!({ "sourceId": source.id.to_string(), "organizations": count }))
-                        .after(organization_state(&root)),
-                    now,
-                )?;
-                Ok(root)
             })
             .await
     }
@@ -516,12 +368,12 @@ impl Services {
 }
 
 /// A network locked for this transaction, with the sequence numbers taken from it.
-struct LockedNetwork {
-    id: NetworkId,
-    first_seq: i64,
+pub(super) struct LockedNetwork {
+    pub id: NetworkId,
+    pub first_seq: i64,
 }
 
-fn lock_network_of(
+pub(super) fn lock_network_of(
     conn: &mut DbConnection,
     id: OrganizationId,
     seqs: i64,
@@ -548,7 +400,7 @@ fn any_in(
         .ok_or(ApiError::NotFound)
 }
 
-fn live_in(
+pub(super) fn live_in(
     conn: &mut DbConnection,
     network: NetworkId,
     id: OrganizationId,
@@ -558,7 +410,7 @@ fn live_in(
         .ok_or(ApiError::NotFound)
 }
 
-fn ensure_unique_name(
+pub(super) fn ensure_unique_name(
     conn: &mut DbConnection,
     parent: &Organization,
     name: &OrganizationName,
@@ -574,7 +426,7 @@ fn ensure_unique_name(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn new_organization(
+pub(super) fn new_organization(
     network: NetworkId,
     seq: i64,
     parent_id: Option<OrganizationId>,
@@ -603,7 +455,7 @@ fn new_organization(
 }
 
 /// The creator of a network (or of its new top) becomes `OPS_ADMIN` there (SPEC §3).
-fn make_administrator(
+pub(super) fn make_administrator(
     conn: &mut DbConnection,
     principal: &Principal,
     network: NetworkId,

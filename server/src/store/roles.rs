@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::models::{naive, parse_id, utc};
 use super::schema::{custom_roles, grants, organizations};
 use super::DbConnection;
-use crate::domain::ids::{CustomRoleId, NetworkId};
+use crate::domain::ids::{CustomRoleId, NetworkId, OrganizationId};
 use crate::domain::members::CustomRole;
 use crate::domain::permissions::{format_permission_list, parse_permission_list};
 use crate::domain::tree_path::TreePath;
@@ -50,6 +50,22 @@ pub fn insert(conn: &mut DbConnection, r: &CustomRole) -> QueryResult<()> {
         ))
         .execute(conn)
         .map(|_| ())
+}
+
+/// The roles defined on any of `organizations` (not those they inherit), by name.
+pub fn of_organizations(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    organizations: &[OrganizationId],
+) -> QueryResult<Vec<CustomRole>> {
+    let keys: Vec<String> = organizations.iter().map(ToString::to_string).collect();
+    let rows: Vec<RoleRow> = custom_roles::table
+        .filter(custom_roles::network_id.eq(network.to_string()))
+        .filter(custom_roles::organization_id.eq_any(keys))
+        .order((custom_roles::name.asc(), custom_roles::id.asc()))
+        .select(role_columns!())
+        .load(conn)?;
+    rows.into_iter().map(role).collect()
 }
 
 pub fn delete(conn: &mut DbConnection, network: NetworkId, id: CustomRoleId) -> QueryResult<usize> {

@@ -4,7 +4,8 @@ use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::Utc;
 
 use crate::domain::ids::{ContractAccountId, OrganizationId};
-use crate::service::organizations::{CopyOrganization, NewOrganization};
+use crate::service::copy::CopyOrganization;
+use crate::service::organizations::NewOrganization;
 
 use crate::graphql::context::{principal, services};
 use crate::graphql::error::parse_id;
@@ -50,6 +51,14 @@ pub struct CopyOrganizationInput {
     /// Copy the settings defined (and locked) on the copied organizations.
     #[graphql(default = false)]
     pub include_settings: bool,
+    /// Copy the custom roles defined on the copied organizations (never the grants that use
+    /// them).
+    #[graphql(default = false)]
+    pub include_custom_roles: bool,
+    /// Copy the integrations of the copied organizations: configuration only (never secrets
+    /// or status; copies start ACTIVE).
+    #[graphql(default = false)]
+    pub include_integrations: bool,
     /// Account of every copied organization; defaults to the new parent's (or a new account).
     pub contract_account_id: Option<ID>,
 }
@@ -174,6 +183,8 @@ impl OrganizationMutations {
             name: input.name,
             include_sub_organizations: input.include_sub_organizations,
             include_settings: input.include_settings,
+            include_custom_roles: input.include_custom_roles,
+            include_integrations: input.include_integrations,
             contract_account_id: account_id(input.contract_account_id.as_ref())?,
         };
         let org = services(ctx)?

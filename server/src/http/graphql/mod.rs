@@ -8,13 +8,13 @@
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
-use async_graphql::parser::types::OperationType;
-use async_graphql::{BatchRequest, ErrorExtensionValues, Request, Value};
+use async_graphql::{ErrorExtensionValues, Request, Value};
 use futures_util::StreamExt;
 use orgraph_rules::ErrorCode;
 
 use crate::graphql::batches;
 use crate::graphql::loaders::Loaders;
+use crate::graphql::persisted_queries::{self, Lookup};
 use crate::graphql::shared_answers::{write_json, SharedAnswers};
 use crate::service::access::Access;
 use crate::store::StatementCounter;
@@ -24,18 +24,17 @@ use super::errors::graphql_error_body;
 use super::pages;
 use super::{sign_in, AppState};
 
-/// Largest request body accepted.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// Largest query document accepted (bounded separately: parsing cost grows with it).
-pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
-/// Most operations in one batch.
-pub const MAX_BATCH: usize = 20;
+mod negotiation;
+mod request;
+
+use negotiation::{is_json_body, negotiate, Format};
+use request::{check_batch, check_each, parse_body, parse_query_string, Refusal};
+pub use request::{MAX_BODY_BYTES, MAX_DOCUMENT_BYTES};
+
 /// Responses serialized larger than this are freed on a blocking thread, after the answer
 /// is handed over: freeing the ~30,000 values of a 1,000-organization response took
 /// milliseconds of the request.
 const FREE_ASIDE_BYTES: usize = 64 * 1024;
-
-const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
 /// Send `x-orgraph-debug: statements` to get the number of SQL statements a request ran in
 /// the response's `extensions.statements`.
@@ -48,39 +47,31 @@ fn wants_statement_count(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.split(',').any(|part| part.trim() == "statements"))
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Format {
-    /// `application/json`: every GraphQL result is 200.
-    Json,
-    /// `application/graphql-response+json`: request errors are 4xx.
-    GraphqlResponse,
-}
-
-/// `application/graphql-response+json` when the client accepts it; otherwise (no `Accept`,
-/// `*/*`, `application/json`) the legacy `application/json`.
-fn negotiate(headers: &HeaderMap) -> Format {
-    let accepts_graphql_response = headers
-        .get_all(header::ACCEPT)
-        .filter_map(|v| v.to_str().ok())
-        .any(|accept| accept.contains(GRAPHQL_RESPONSE_JSON));
-    if accepts_graphql_response {
-        Format::GraphqlResponse
-    } else {
-        Format::Json
-    }
-}
-
-fn content_type(format: Format) -> &'static str {
-    match format {
-        Format::Json => "application/json",
-        Format::GraphqlResponse => GRAPHQL_RESPONSE_JSON,
-    }
-}
-
 fn reject(format: Format, status: StatusCode, message: &str, code: &str) -> HttpResponse {
     HttpResponse::build(status)
-        .content_type(content_type(format))
+        .content_type(format.content_type())
         .json(graphql_error_body(message, code))
+}
+
+fn refuse(format: Format, refusal: Refusal) -> HttpResponse {
+    let mut response = reject(format, refusal.status, &refusal.message, refusal.code);
+    if let Some(allow) = refusal.allow {
+        response
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static(allow));
+    }
+    response
+}
+
+/// 406 for a client that accepts neither response type (answered in plain JSON, which it
+/// may still read).
+fn not_acceptable() -> HttpResponse {
+    reject(
+        Format::Json,
+        StatusCode::NOT_ACCEPTABLE,
+        "the response is application/graphql-response+json or application/json; Accept allows neither",
+        ErrorCode::BadUserInput.as_str(),
+    )
 }
 
 pub async fn graphql_post(
@@ -89,7 +80,17 @@ pub async fn graphql_post(
     state: web::Data<AppState>,
     auth: Authenticated,
 ) -> HttpResponse {
-    let format = negotiate(req.headers());
+    let Some(format) = negotiate(req.headers()) else {
+        return not_acceptable();
+    };
+    if !is_json_body(req.headers()) {
+        return reject(
+            format,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "a GraphQL request is sent as Content-Type: application/json (UTF-8)",
+            ErrorCode::BadUserInput.as_str(),
+        );
+    }
     let mut bytes = web::BytesMut::new();
     while let Some(chunk) = body.next().await {
         let Ok(chunk) = chunk else {
@@ -110,29 +111,12 @@ pub async fn graphql_post(
         }
         bytes.extend_from_slice(&chunk);
     }
-    let batch: BatchRequest = match serde_json::from_slice(&bytes) {
-        // serde reads a JSON array as the fields of one request, so `[]` would pass for a
-        // request with an empty query: an array must be a batch of request objects.
-        Ok(BatchRequest::Single(_)) if starts_with_array(&bytes) => {
-            return reject(
-                format,
-                StatusCode::BAD_REQUEST,
-                &format!("a batch is an array of 1 to {MAX_BATCH} request objects"),
-                ErrorCode::BadUserInput.as_str(),
-            )
-        }
-        Ok(batch) => batch,
-        Err(error) => {
-            return reject(
-                format,
-                StatusCode::BAD_REQUEST,
-                &format!("the body is not a GraphQL request: {error}"),
-                ErrorCode::BadUserInput.as_str(),
-            )
-        }
+    let (requests, batch) = match parse_body(&bytes) {
+        Ok(parsed) => parsed,
+        Err(refusal) => return refuse(format, refusal),
     };
     let debug = wants_statement_count(req.headers());
-    execute(batch, format, &state, auth, false, debug).await
+    execute(requests, batch, format, &state, auth, false, debug).await
 }
 
 pub async fn graphql_get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -148,26 +132,15 @@ pub async fn graphql_get(req: HttpRequest, state: web::Data<AppState>) -> HttpRe
         Ok(auth) => auth,
         Err(rejection) => return rejection.error_response(),
     };
-    let format = negotiate(req.headers());
-    match parse_get_request(req.query_string()) {
+    let Some(format) = negotiate(req.headers()) else {
+        return not_acceptable();
+    };
+    match parse_query_string(req.query_string()) {
         Ok(request) => {
             let debug = wants_statement_count(req.headers());
-            execute(
-                BatchRequest::Single(request),
-                format,
-                &state,
-                auth,
-                true,
-                debug,
-            )
-            .await
+            execute(vec![request], false, format, &state, auth, true, debug).await
         }
-        Err(error) => reject(
-            format,
-            StatusCode::BAD_REQUEST,
-            &error.to_string(),
-            ErrorCode::BadUserInput.as_str(),
-        ),
+        Err(refusal) => refuse(format, refusal),
     }
 }
 
@@ -187,58 +160,62 @@ async fn graphiql(req: &HttpRequest, state: &AppState) -> HttpResponse {
     }
 }
 
+/// An operation to run, or its answer already (a persisted query not found).
+enum Prepared {
+    Run(Request),
+    Answered(async_graphql::Response),
+}
+
+/// Runs the operations once every one of them passed the checks: `batch` answers an array.
 async fn execute(
-    batch: BatchRequest,
+    requests: Vec<Request>,
+    batch: bool,
     format: Format,
     state: &AppState,
     auth: Authenticated,
     read_only: bool,
     report_statements: bool,
 ) -> HttpResponse {
-    let requests = match batch {
-        BatchRequest::Single(request) => vec![request],
-        BatchRequest::Batch(requests) => requests,
-    };
-    if requests.is_empty() || requests.len() > MAX_BATCH {
-        return reject(
-            format,
-            StatusCode::BAD_REQUEST,
-            &format!("a batch holds 1 to {MAX_BATCH} operations"),
-            if requests.is_empty() {
-                ErrorCode::BadUserInput.as_str()
-            } else {
-                ErrorCode::LimitExceeded.as_str()
-            },
-        );
+    if let Err(refusal) = check_batch(requests.len()) {
+        return refuse(format, refusal);
     }
-    let single = requests.len() == 1;
-    let mut responses = Vec::with_capacity(requests.len());
-    for request in requests {
-        if request.query.len() > MAX_DOCUMENT_BYTES {
-            return reject(
-                format,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!("the query document is larger than {MAX_DOCUMENT_BYTES} bytes"),
-                ErrorCode::LimitExceeded.as_str(),
-            );
-        }
-        if request.query.trim().is_empty() {
-            return reject(
-                format,
-                StatusCode::BAD_REQUEST,
-                "the request has no query",
-                ErrorCode::BadUserInput.as_str(),
-            );
-        }
-        if read_only && is_mutation(&request) {
-            return HttpResponse::MethodNotAllowed()
-                .insert_header((header::ALLOW, "POST"))
-                .content_type(content_type(format))
-                .json(graphql_error_body(
-                    "mutations must be sent with POST",
+    // Persisted queries first: a hash alone stands for its document in the checks below.
+    let mut prepared = Vec::with_capacity(requests.len());
+    for mut request in requests {
+        match state.persisted_queries.resolve(&mut request) {
+            Ok(Lookup::NotFound) => prepared.push(Prepared::Answered(
+                async_graphql::Response::from_errors(vec![persisted_queries::not_found()]),
+            )),
+            Ok(Lookup::Plain | Lookup::Found) => prepared.push(Prepared::Run(request)),
+            Err(error) => {
+                return reject(
+                    format,
+                    StatusCode::BAD_REQUEST,
+                    &error.to_string(),
                     ErrorCode::BadUserInput.as_str(),
-                ));
+                )
+            }
         }
+    }
+    let to_run: Vec<&Request> = prepared
+        .iter()
+        .filter_map(|p| match p {
+            Prepared::Run(request) => Some(request),
+            Prepared::Answered(_) => None,
+        })
+        .collect();
+    if let Err(refusal) = check_each(&to_run, read_only) {
+        return refuse(format, refusal);
+    }
+    let mut responses = Vec::with_capacity(prepared.len());
+    for request in prepared {
+        let request = match request {
+            Prepared::Run(request) => request,
+            Prepared::Answered(response) => {
+                responses.push(response);
+                continue;
+            }
+        };
         let statements = StatementCounter::default();
         let services = state.services.counting(statements.clone());
         let request = request
@@ -268,16 +245,26 @@ async fn execute(
         }
         responses.push(response);
     }
-    let status = if format == Format::GraphqlResponse && responses.iter().any(is_request_error) {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
+    // A request error is the status of a single request; a batch's entries answer each for
+    // itself, and the array is 200.
+    // `PersistedQueryNotFound` stays 200: Apollo Client turns persisted queries off for good
+    // after a 400, when the next request with the query would register it.
+    let status = match responses.as_slice() {
+        [only]
+            if !batch
+                && format == Format::GraphqlResponse
+                && is_request_error(only)
+                && !persisted_queries::is_not_found(only) =>
+        {
+            StatusCode::BAD_REQUEST
+        }
+        _ => StatusCode::OK,
     };
     let bodies: Vec<ResponseBody<'_>> = responses.iter().map(ResponseBody::of).collect();
     // Serialized straight from the executor's values: a response of 1,000 organizations
     // holds some 30,000 of them, and a detour through `serde_json::Value` doubled the cost.
     let json = match bodies.as_slice() {
-        [only] if single => write_json(only),
+        [only] if !batch => write_json(only),
         all => write_json(all),
     };
     drop(bodies);
@@ -289,7 +276,7 @@ async fn execute(
     }
     match json {
         Ok(json) => HttpResponse::build(status)
-            .content_type(content_type(format))
+            .content_type(format.content_type())
             .body(json),
         Err(error) => {
             tracing::error!(%error, "a GraphQL response could not be serialized");
@@ -334,27 +321,6 @@ fn is_request_error(response: &async_graphql::Response) -> bool {
         && response.errors.iter().all(|e| e.path.is_empty())
 }
 
-/// A GET request's parameters. async-graphql's parser reads the operation name from
-/// `operation_name`; GraphQL over HTTP names it `operationName`, so that is read here too.
-fn parse_get_request(query_string: &str) -> Result<Request, async_graphql::ParseRequestError> {
-    #[derive(serde::Deserialize)]
-    struct OperationName {
-        #[serde(rename = "operationName")]
-        operation_name: Option<String>,
-    }
-    let mut request = async_graphql::http::parse_query_string(query_string)?;
-    if request.operation_name.is_none() {
-        request.operation_name = web::Query::<OperationName>::from_query(query_string)
-            .ok()
-            .and_then(|params| params.into_inner().operation_name);
-    }
-    Ok(request)
-}
-
-fn starts_with_array(body: &[u8]) -> bool {
-    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
-}
-
 /// Errors raised by async-graphql itself (parsing, validation, limits) carry no code.
 fn code_for_unclassified(message: &str) -> &'static str {
     let message = message.to_ascii_lowercase();
@@ -366,18 +332,4 @@ fn code_for_unclassified(message: &str) -> &'static str {
     } else {
         ErrorCode::BadUserInput.as_str()
     }
-}
-
-fn is_mutation(request: &Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return false;
-    };
-    document.operations.iter().any(|(name, operation)| {
-        let selected = match (&request.operation_name, name) {
-            (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
-            (None, _) => true,
-            (Some(_), None) => false,
-        };
-        selected && operation.node.ty == OperationType::Mutation
-    })
 }
