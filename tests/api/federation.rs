@@ -19,6 +19,7 @@ query Entities($representations: [_Any!]!) {
     ... on Organization { id name depth parent { id } contractAccount { id } }
     ... on ContractAccount { id name }
     ... on User { id email }
+    ... on Member { id status user { email } }
   }
 }"#;
 
@@ -76,12 +77,18 @@ fn service_sdl_is_federation_v2_with_keyed_entities(backend: Backend) {
             && sdl.contains("url: \"https://specs.apollo.dev/federation/v2."),
         "Federation v2 is linked: {sdl}"
     );
-    for entity in ["Organization", "ContractAccount", "User"] {
+    for entity in ["Organization", "ContractAccount", "Member"] {
         assert!(
-            sdl.contains(&format!("type {entity} @key(fields: \"id\") {{")),
+            sdl.contains(&format!(
+                "type {entity} implements Node @key(fields: \"id\") {{"
+            )),
             "{entity} is an entity keyed by id"
         );
     }
+    assert!(
+        sdl.contains("type User @key(fields: \"id\") {"),
+        "User is an entity keyed by id"
+    );
     assert!(sdl.contains("type PageInfo @shareable {"));
     // The roots carry the names composition looks for (a subgraph SDL has no schema block).
     assert!(sdl.contains("type Query {") && sdl.contains("type Mutation {"));
@@ -207,6 +214,51 @@ fn entities_the_caller_may_not_see_resolve_to_null(backend: Backend) {
         .filter_map(|(i, id)| id.as_ref().map(|_| i))
         .collect();
     assert_eq!(seen, vec![1, 6, 8]);
+
+    // Members, and the users behind them: seen with members:read where they are members.
+    let invite = |token: &str, org: &str, email: &str| -> String {
+        server
+            .gql(
+                Some(token),
+                "mutation($input: InviteMemberInput!) { inviteMember(input: $input) { member { id } } }",
+                json!({ "input": { "organizationId": org, "email": email } }),
+            )
+            .ok()["inviteMember"]["member"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let carol_at_ada = invite(&ada, &ada_branch, "carol@example.com");
+    let dave_at_bob = invite(&bob, &id(&bob_root), "dave@example.com");
+    let carol = server.token("carol@example.com");
+    let carol_id = viewer(&carol);
+    let dave_id = viewer(&server.token("dave@example.com"));
+    let people = json!([
+        { "__typename": "Member", "id": carol_at_ada },
+        { "__typename": "Member", "id": dave_at_bob },
+        { "__typename": "Member", "id": uuid::Uuid::new_v4().to_string() },
+        { "__typename": "User", "id": carol_id },
+        { "__typename": "User", "id": dave_id },
+    ]);
+    let (found, _) = entities(&server, Some(&ada), people.clone());
+    assert_eq!(
+        ids_of(&found),
+        vec![
+            Some(carol_at_ada.clone()),
+            None,                   // a member in another network
+            None,                   // unknown
+            Some(carol_id.clone()), // a member where Ada holds members:read
+            None,                   // Bob's member: nothing of Ada's
+        ]
+    );
+    assert_eq!(found[0]["user"]["email"], "carol@example.com");
+    assert_eq!(found[3]["email"], "carol@example.com");
+    // Carol herself holds no members:read: her own member is hidden, her own user not.
+    let (found, _) = entities(&server, Some(&carol), people.clone());
+    assert_eq!(
+        ids_of(&found),
+        vec![None, None, None, Some(carol_id.clone()), None]
+    );
 
     // No token: an error, no data.
     let reply = server.gql(None, ENTITIES, json!({ "representations": asked }));

@@ -25,6 +25,7 @@ mod pages;
 mod pagination;
 mod prepared;
 mod protocol;
+mod relay;
 mod schema;
 mod scim;
 mod sessions;

@@ -74,7 +74,7 @@ fn permission_names(set: PermissionSet) -> Vec<String> {
     set.iter().map(|p| p.as_str().to_owned()).collect()
 }
 
-async fn organization_of(
+pub async fn organization_of(
     ctx: &Context<'_>,
     id: OrganizationId,
 ) -> async_graphql::Result<Option<OrganizationNode>> {
@@ -89,7 +89,7 @@ pub struct MemberNode(pub Member);
 
 #[Object(name = "Member")]
 impl MemberNode {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
@@ -237,7 +237,7 @@ pub struct RoleNode {
 #[Object(name = "Role")]
 impl RoleNode {
     /// The id to grant: the name of a built-in role, the id of a custom one.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self
             .custom
             .as_ref()
@@ -269,6 +269,14 @@ impl RoleNode {
 }
 
 impl RoleNode {
+    pub fn of_built_in(role: BuiltInRole) -> Self {
+        Self {
+            name: role.as_str().to_owned(),
+            permissions: role.permissions(),
+            custom: None,
+        }
+    }
+
     pub fn custom(role: CustomRole) -> Self {
         Self {
             name: role.name.clone(),
@@ -289,11 +297,7 @@ pub async fn roles(ctx: &Context<'_>, org: &Organization) -> async_graphql::Resu
         BuiltInRole::Employee,
     ]
     .into_iter()
-    .map(|r| RoleNode {
-        name: r.as_str().to_owned(),
-        permissions: r.permissions(),
-        custom: None,
-    })
+    .map(RoleNode::of_built_in)
     .collect();
     roles.extend(
         services(ctx)?

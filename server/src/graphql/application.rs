@@ -51,7 +51,7 @@ pub struct ApplicationNode(pub Application);
 
 #[Object(name = "Application")]
 impl ApplicationNode {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 

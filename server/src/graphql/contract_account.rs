@@ -13,7 +13,7 @@ pub struct ContractAccountNode(pub ContractAccount);
 
 #[Object(name = "ContractAccount")]
 impl ContractAccountNode {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 

@@ -86,7 +86,7 @@ pub struct IntegrationNode(pub Integration);
 
 #[Object(name = "Integration")]
 impl IntegrationNode {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 

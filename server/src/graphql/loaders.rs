@@ -8,15 +8,18 @@ use std::sync::{Arc, Mutex, PoisonError};
 use crate::domain::contract_account::ContractAccount;
 use crate::domain::directory::DirectoryGroup;
 use crate::domain::ids::{
-    ContractAccountId, DirectoryGroupId, DirectoryUserId, NetworkId, OrganizationId, UserId,
+    ContractAccountId, CustomRoleId, DirectoryGroupId, DirectoryUserId, IntegrationId, MemberId,
+    NetworkId, OrganizationId, UserId,
 };
-use crate::domain::members::Member;
+use crate::domain::integration::Integration;
+use crate::domain::members::{CustomRole, Member};
 use crate::domain::organization::Organization;
 use crate::domain::tree_path::TreePath;
 use crate::domain::user::User;
 use crate::service::queries::Listing;
 use crate::service::settings::ChainIndex;
 use crate::service::Services;
+use crate::store::nodes::NodeKind;
 use crate::store::settings::{StoredLock, StoredSetting};
 
 use super::batch_loader::{BatchLoad, BatchLoader, LoadResult};
@@ -501,6 +504,80 @@ impl BatchLoad for MemberOfPersonLoader {
 }
 
 /// Everything a request needs beside the schema, attached with `Request::data`.
+/// What kind of object an id names, and where (Relay's `node(id:)`): one statement for a
+/// whole level of ids.
+pub struct NodeKindLoader(pub Services);
+
+impl BatchLoad for NodeKindLoader {
+    type Key = String;
+    type Value = (NodeKind, Option<NetworkId>);
+
+    async fn load(&self, keys: &[String]) -> LoadResult<String, (NodeKind, Option<NetworkId>)> {
+        let found = self.0.node_kinds(keys.to_vec()).await?;
+        Ok(found
+            .into_iter()
+            .map(|(id, kind, network)| (id, (kind, network)))
+            .collect())
+    }
+}
+
+/// Members by (network, id) (visibility is the resolvers' job).
+pub struct MemberLoader(pub Services);
+
+impl BatchLoad for MemberLoader {
+    type Key = (NetworkId, MemberId);
+    type Value = Member;
+
+    async fn load(
+        &self,
+        keys: &[(NetworkId, MemberId)],
+    ) -> LoadResult<(NetworkId, MemberId), Member> {
+        let found = self.0.members_by_id(keys.to_vec()).await?;
+        Ok(found
+            .into_iter()
+            .map(|m| ((m.network_id, m.id), m))
+            .collect())
+    }
+}
+
+/// Custom roles by (network, id) (visibility is the resolvers' job).
+pub struct CustomRoleLoader(pub Services);
+
+impl BatchLoad for CustomRoleLoader {
+    type Key = (NetworkId, CustomRoleId);
+    type Value = CustomRole;
+
+    async fn load(
+        &self,
+        keys: &[(NetworkId, CustomRoleId)],
+    ) -> LoadResult<(NetworkId, CustomRoleId), CustomRole> {
+        let found = self.0.custom_roles_by_id(keys.to_vec()).await?;
+        Ok(found
+            .into_iter()
+            .map(|r| ((r.network_id, r.id), r))
+            .collect())
+    }
+}
+
+/// Integrations by (network, id) (visibility is the resolvers' job).
+pub struct IntegrationLoader(pub Services);
+
+impl BatchLoad for IntegrationLoader {
+    type Key = (NetworkId, IntegrationId);
+    type Value = Integration;
+
+    async fn load(
+        &self,
+        keys: &[(NetworkId, IntegrationId)],
+    ) -> LoadResult<(NetworkId, IntegrationId), Integration> {
+        let found = self.0.integrations_by_id(keys.to_vec()).await?;
+        Ok(found
+            .into_iter()
+            .map(|i| ((i.network_id, i.id), i))
+            .collect())
+    }
+}
+
 pub struct Loaders {
     pub organizations: BatchLoader<OrganizationLoader>,
     pub organizations_by_path: BatchLoader<OrganizationByPathLoader>,
@@ -518,6 +595,10 @@ pub struct Loaders {
     pub directory_groups: BatchLoader<DirectoryGroupLoader>,
     pub directory_groups_of_user: BatchLoader<DirectoryGroupsOfUserLoader>,
     pub member_of_person: BatchLoader<MemberOfPersonLoader>,
+    pub node_kinds: BatchLoader<NodeKindLoader>,
+    pub members: BatchLoader<MemberLoader>,
+    pub custom_roles: BatchLoader<CustomRoleLoader>,
+    pub integrations: BatchLoader<IntegrationLoader>,
 }
 
 impl Loaders {
@@ -545,6 +626,10 @@ impl Loaders {
                 services.clone(),
             )),
             member_of_person: BatchLoader::new(MemberOfPersonLoader(services.clone())),
+            node_kinds: BatchLoader::new(NodeKindLoader(services.clone())),
+            members: BatchLoader::new(MemberLoader(services.clone())),
+            custom_roles: BatchLoader::new(CustomRoleLoader(services.clone())),
+            integrations: BatchLoader::new(IntegrationLoader(services.clone())),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod error;
 pub mod integration;
 pub mod loaders;
 pub mod mutation;
+pub mod node;
 pub mod organization;
 pub mod pagination;
 pub mod permission_checks;
@@ -40,6 +41,8 @@ pub struct QueryRoot(
     access::AccessQueries,
     permission_checks::PermissionQueries,
     application::ApplicationQueries,
+    node::NodeQueries,
+    node::MemberEntities,
 );
 
 /// The root the schema serves: [`QueryRoot`], with federation entities it cannot resolve

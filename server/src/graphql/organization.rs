@@ -56,7 +56,7 @@ pub struct OrganizationNode(pub Organization);
 
 #[Object(name = "Organization")]
 impl OrganizationNode {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 

@@ -211,20 +211,25 @@ impl OrganizationQueries {
             .map(ContractAccountNode))
     }
 
-    /// Federation: `User` entities by id, through a loader. Until memberships land, a user
-    /// sees only themselves (as `viewer`); any other id resolves to null, exactly like an id
-    /// that doesn't exist.
+    /// Federation: `User` entities by id, through a loader: the caller themselves, and the
+    /// users who are members where the caller holds `members:read` (as `Organization.members`
+    /// shows them); any other id resolves to null, exactly like an id that doesn't exist.
     #[graphql(entity)]
     async fn find_user_by_id(
         &self,
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Option<UserNode>> {
-        let caller = principal(ctx)?.user_id();
+        let caller = principal(ctx)?;
         let Ok(id) = parse_id::<UserId>("id", &id) else {
             return Ok(None);
         };
-        let user = loaders(ctx)?.users.load_one(id).await?;
-        Ok(user.filter(|u| Some(u.id) == caller).map(UserNode))
+        let Some(user) = loaders(ctx)?.users.load_one(id).await? else {
+            return Ok(None);
+        };
+        let visible = services(ctx)?
+            .visible_users_among(caller, vec![user.id])
+            .await?;
+        Ok(visible.contains(&user.id).then_some(UserNode(user)))
     }
 }

@@ -13,6 +13,7 @@ mod error;
 pub mod identities;
 pub mod integrations;
 pub mod members;
+pub mod nodes;
 pub mod onboarding;
 pub mod organizations;
 pub mod queries;

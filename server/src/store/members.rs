@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::{naive, parse_id, utc};
-use super::schema::{grants, members, organizations};
+use super::schema::{grants, member_networks, members, organizations};
 use super::DbConnection;
 use crate::domain::ids::{IntegrationId, MemberId, NetworkId, OrganizationId, UserId};
 use crate::domain::members::{Member, MemberStatus, OnboardingSource};
@@ -88,6 +88,12 @@ pub fn insert(conn: &mut DbConnection, m: &Member) -> QueryResult<()> {
             members::created_at.eq(naive(m.created_at)),
             members::updated_at.eq(naive(m.updated_at)),
             members::suspended_by_directory.eq(m.suspended_by_directory),
+        ))
+        .execute(conn)?;
+    diesel::insert_into(member_networks::table)
+        .values((
+            member_networks::id.eq(m.id.to_string()),
+            member_networks::network_id.eq(m.network_id.to_string()),
         ))
         .execute(conn)
         .map(|_| ())

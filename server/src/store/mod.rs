@@ -17,6 +17,7 @@ pub mod members;
 mod migrations;
 pub mod models;
 pub mod networks;
+pub mod nodes;
 pub mod onboarding;
 pub mod organizations;
 mod raw_sql;

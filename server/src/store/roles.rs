@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::{naive, parse_id, utc};
-use super::schema::{custom_roles, grants, organizations};
+use super::schema::{custom_role_networks, custom_roles, grants, organizations};
 use super::DbConnection;
 use crate::domain::ids::{CustomRoleId, NetworkId, OrganizationId};
 use crate::domain::members::CustomRole;
@@ -48,6 +48,12 @@ pub fn insert(conn: &mut DbConnection, r: &CustomRole) -> QueryResult<()> {
             custom_roles::permissions.eq(format_permission_list(r.permissions)),
             custom_roles::created_at.eq(naive(r.created_at)),
         ))
+        .execute(conn)?;
+    diesel::insert_into(custom_role_networks::table)
+        .values((
+            custom_role_networks::id.eq(r.id.to_string()),
+            custom_role_networks::network_id.eq(r.network_id.to_string()),
+        ))
         .execute(conn)
         .map(|_| ())
 }
@@ -85,6 +91,21 @@ pub fn find(
         .optional()?
         .map(role)
         .transpose()
+}
+
+/// Custom roles by id, in one network.
+pub fn in_network(
+    conn: &mut DbConnection,
+    network: NetworkId,
+    ids: &[CustomRoleId],
+) -> QueryResult<Vec<CustomRole>> {
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows: Vec<RoleRow> = custom_roles::table
+        .filter(custom_roles::network_id.eq(network.to_string()))
+        .filter(custom_roles::id.eq_any(keys))
+        .select(role_columns!())
+        .load(conn)?;
+    rows.into_iter().map(role).collect()
 }
 
 /// The custom roles defined on the organizations at `paths` (an ancestor chain: the roles

@@ -244,6 +244,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    member_networks (id) {
+        id -> Text,
+        network_id -> Text,
+    }
+}
+
+diesel::table! {
+    custom_role_networks (id) {
+        id -> Text,
+        network_id -> Text,
+    }
+}
+
+diesel::table! {
     authorizations (id) {
         id -> Text,
         application_network_id -> Text,

@@ -1,0 +1,2 @@
+DROP TABLE custom_role_networks;
+DROP TABLE member_networks;
