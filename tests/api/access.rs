@@ -324,10 +324,14 @@ fn members_roles_and_grants_lifecycle(backend: Backend) {
 
     let reply = server.gql(
         Some(&owner),
-        "mutation($input: InviteMemberInput!) { inviteMember(input: $input) { member { user { id } } } }",
+        "mutation($input: InviteMemberInput!) { inviteMember(input: $input) { member { id user { id } } } }",
         json!({ "input": { "organizationId": branch, "email": "eve@acme.example" } }),
     );
     let eve_id = reply.ok()["inviteMember"]["member"]["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let eve_member = reply.ok()["inviteMember"]["member"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -343,11 +347,26 @@ fn members_roles_and_grants_lifecycle(backend: Backend) {
     };
     assert_eq!(status("ACTIVE"), "ACTIVE");
     assert!(can(&server, &eve, &branch, "audit:read"));
-    assert_eq!(status("SUSPENDED"), "SUSPENDED");
+    // A member is named by its id as well (SPEC §6).
+    let by_id = server.gql(
+        Some(&owner),
+        "mutation($input: UpdateMemberStatusInput!) { updateMemberStatus(input: $input) { member { id status } } }",
+        json!({ "input": { "memberId": eve_member, "status": "SUSPENDED" } }),
+    );
+    assert_eq!(
+        by_id.ok()["updateMemberStatus"]["member"]["status"],
+        "SUSPENDED"
+    );
+    assert_eq!(
+        by_id.ok()["updateMemberStatus"]["member"]["id"],
+        eve_member.as_str()
+    );
     assert!(
         !can(&server, &eve, &branch, "audit:read"),
         "a suspended member's grants stop applying"
     );
+    assert_eq!(status("ACTIVE"), "ACTIVE");
+    assert_eq!(status("SUSPENDED"), "SUSPENDED");
     let reply = server.gql(
         Some(&owner),
         "mutation($input: RemoveMemberInput!) { removeMember(input: $input) { member { status } } }",
@@ -396,6 +415,10 @@ fn members_roles_and_grants_lifecycle(backend: Backend) {
         ("mutation($input: UpdateMemberStatusInput!) { updateMemberStatus(input: $input) { member { id } } }", json!({ "organizationId": hq, "userId": eve_id, "status": "ACTIVE" }), "NOT_FOUND"),
         ("mutation($input: UpdateMemberStatusInput!) { updateMemberStatus(input: $input) { member { id } } }", json!({ "organizationId": branch, "userId": eve_id, "status": "GONE" }), "BAD_USER_INPUT"),
         ("mutation($input: RemoveMemberInput!) { removeMember(input: $input) { member { id } } }", json!({ "organizationId": branch, "userId": "nope" }), "BAD_USER_INPUT"),
+        ("mutation($input: RemoveMemberInput!) { removeMember(input: $input) { member { id } } }", json!({ "memberId": uuid::Uuid::new_v4().to_string() }), "NOT_FOUND"),
+        ("mutation($input: RemoveMemberInput!) { removeMember(input: $input) { member { id } } }", json!({ "memberId": eve_member, "organizationId": branch }), "BAD_USER_INPUT"),
+        ("mutation($input: RemoveMemberInput!) { removeMember(input: $input) { member { id } } }", json!({ "organizationId": branch }), "BAD_USER_INPUT"),
+        ("mutation($input: LinkMemberCalendarInput!) { linkMemberCalendar(input: $input) { member { id } } }", json!({ "memberId": "nope" }), "BAD_USER_INPUT"),
         ("mutation($input: LinkMemberCalendarInput!) { linkMemberCalendar(input: $input) { member { id } } }", json!({ "organizationId": branch, "userId": eve_id, "integrationId": uuid::Uuid::new_v4().to_string() }), "BAD_USER_INPUT"),
         ("mutation($input: GrantRoleInput!) { grantRole(input: $input) { grant { id } } }", json!({ "organizationId": branch, "email": "x@acme.example", "role": "EMPLOYEE", "applicationId": uuid::Uuid::new_v4().to_string() }), "BAD_USER_INPUT"),
     ] {

@@ -142,6 +142,21 @@ fn node_finds_each_kind_and_hides_what_the_caller_may_not_see(backend: Backend) 
     ] {
         assert_eq!(node(&server, &bob, id), Value::Null, "Bob saw {id}");
     }
+    // Nor can he name Ada's member by its id in a mutation: NOT_FOUND, as for an unknown id.
+    let before = crate::harness::invariants::all_row_counts(&server.db);
+    for member in [o.member.clone(), uuid::Uuid::new_v4().to_string()] {
+        let reply = server.gql(
+            Some(&bob),
+            "mutation($input: RemoveMemberInput!) { removeMember(input: $input) { member { id } } }",
+            json!({ "input": { "memberId": member } }),
+        );
+        assert_eq!(reply.code(), Some("NOT_FOUND"), "{}", reply.body);
+        assert_eq!(reply.message(), "not found", "{}", reply.body);
+    }
+    assert_eq!(
+        crate::harness::invariants::all_row_counts(&server.db),
+        before
+    );
 
     // Eve holds organization:read on Labs and nothing else: she sees the organization and its
     // integrations (listed with organization:read), not its members, roles or applications.

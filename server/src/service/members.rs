@@ -48,6 +48,16 @@ pub enum UserRef {
     Email(String),
 }
 
+/// How a mutation names a member: by its id, or by its organization and user.
+#[derive(Debug, Clone, Copy)]
+pub enum MemberRef {
+    Id(MemberId),
+    Of {
+        organization: OrganizationId,
+        user: UserId,
+    },
+}
+
 impl Services {
     /// Invites a user (by email) into an organization, optionally with a role there.
     pub async fn invite_member(
@@ -104,15 +114,13 @@ impl Services {
     pub async fn set_member_status(
         &self,
         principal: &Principal,
-        organization: OrganizationId,
-        user: UserId,
+        member: MemberRef,
         status: MemberStatus,
         now: DateTime<Utc>,
     ) -> ApiResult<Member> {
         self.update_member(
             principal,
-            organization,
-            user,
+            member,
             "updateMemberStatus",
             now,
             move |_, member| {
@@ -129,12 +137,11 @@ impl Services {
     pub async fn link_member_calendar(
         &self,
         principal: &Principal,
-        organization: OrganizationId,
-        user: UserId,
+        member: MemberRef,
         integration: Option<IntegrationId>,
         now: DateTime<Utc>,
     ) -> ApiResult<Member> {
-        self.update_member(principal, organization, user, "linkMemberCalendar", now, move |conn, member| {
+        self.update_member(principal, member, "linkMemberCalendar", now, move |conn, member| {
             if let Some(integration) = integration {
                 if !members::is_calendar_of(conn, member.network_id, member.organization_id, integration)? {
                     return Err(ApiError::bad_input(
@@ -156,8 +163,7 @@ impl Services {
     async fn update_member<F>(
         &self,
         principal: &Principal,
-        organization: OrganizationId,
-        user: UserId,
+        target: MemberRef,
         action: &'static str,
         now: DateTime<Utc>,
         change: F,
@@ -173,6 +179,18 @@ impl Services {
         let principal = principal.clone();
         self.store
             .write(move |conn| {
+                let (organization, user) = match target {
+                    MemberRef::Of { organization, user } => (organization, user),
+                    // A member never leaves its organization: found before the lock.
+                    MemberRef::Id(id) => {
+                        let network = members::network_of(conn, id)?.ok_or(ApiError::NotFound)?;
+                        let member = members::in_network(conn, network, &[id])?
+                            .into_iter()
+                            .next()
+                            .ok_or(ApiError::NotFound)?;
+                        (member.organization_id, member.user_id)
+                    }
+                };
                 let (network, org) = locked_live(conn, organization)?;
                 let held = permissions_at(conn, &principal, &org)?;
                 check(held, Permission::MembersManage)?;

@@ -129,6 +129,16 @@ pub fn in_network(
         .collect()
 }
 
+/// The network of a member, by its id alone (`member_networks`).
+pub fn network_of(conn: &mut DbConnection, id: MemberId) -> QueryResult<Option<NetworkId>> {
+    let network: Option<String> = member_networks::table
+        .find(id.to_string())
+        .select(member_networks::network_id)
+        .first(conn)
+        .optional()?;
+    network.as_deref().map(super::models::parse_id).transpose()
+}
+
 pub fn find_for_user(
     conn: &mut DbConnection,
     network: NetworkId,

@@ -3,13 +3,11 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::Utc;
 
-use crate::domain::ids::{
-    ApplicationId, CustomRoleId, GrantId, IntegrationId, OrganizationId, UserId,
-};
+use crate::domain::ids::{ApplicationId, CustomRoleId, GrantId, IntegrationId, OrganizationId};
 use crate::graphql::access::{GrantNode, MemberNode, MemberStatusGql, RoleNode};
 use crate::graphql::context::{principal, services};
 use crate::graphql::error::parse_id;
-use crate::service::members::{NewGrant, UserRef};
+use crate::service::members::{MemberRef, NewGrant, UserRef};
 use crate::service::ApiError;
 
 #[derive(InputObject)]
@@ -20,26 +18,51 @@ pub struct InviteMemberInput {
     pub role: Option<String>,
 }
 
-/// A member is named by organization and user.
+/// A member is named by `memberId`, or by `organizationId` and `userId`.
 #[derive(InputObject)]
 pub struct UpdateMemberStatusInput {
-    pub organization_id: ID,
-    pub user_id: ID,
+    pub member_id: Option<ID>,
+    pub organization_id: Option<ID>,
+    pub user_id: Option<ID>,
     pub status: MemberStatusGql,
 }
 
+/// A member is named by `memberId`, or by `organizationId` and `userId`.
 #[derive(InputObject)]
 pub struct RemoveMemberInput {
-    pub organization_id: ID,
-    pub user_id: ID,
+    pub member_id: Option<ID>,
+    pub organization_id: Option<ID>,
+    pub user_id: Option<ID>,
 }
 
+/// A member is named by `memberId`, or by `organizationId` and `userId`.
 #[derive(InputObject)]
 pub struct LinkMemberCalendarInput {
-    pub organization_id: ID,
-    pub user_id: ID,
+    pub member_id: Option<ID>,
+    pub organization_id: Option<ID>,
+    pub user_id: Option<ID>,
     /// One of the organization's calendar integrations; null unlinks.
     pub integration_id: Option<ID>,
+}
+
+/// The member an input names: by `memberId` alone, or by `organizationId` and `userId`.
+fn member_ref(
+    member_id: Option<&ID>,
+    organization_id: Option<&ID>,
+    user_id: Option<&ID>,
+) -> async_graphql::Result<MemberRef> {
+    match (member_id, organization_id, user_id) {
+        (Some(member), None, None) => Ok(MemberRef::Id(parse_id("memberId", member)?)),
+        (None, Some(organization), Some(user)) => Ok(MemberRef::Of {
+            organization: parse_id("organizationId", organization)?,
+            user: parse_id("userId", user)?,
+        }),
+        _ => Err(ApiError::bad_input(
+            "memberId",
+            "name the member by memberId alone, or by organizationId and userId",
+        )
+        .into()),
+    }
 }
 
 #[derive(InputObject)]
@@ -128,10 +151,13 @@ impl AccessMutations {
         input: UpdateMemberStatusInput,
     ) -> async_graphql::Result<MemberPayload> {
         let principal = principal(ctx)?;
-        let org: OrganizationId = parse_id("organizationId", &input.organization_id)?;
-        let user: UserId = parse_id("userId", &input.user_id)?;
+        let target = member_ref(
+            input.member_id.as_ref(),
+            input.organization_id.as_ref(),
+            input.user_id.as_ref(),
+        )?;
         let member = services(ctx)?
-            .set_member_status(principal, org, user, input.status.into(), Utc::now())
+            .set_member_status(principal, target, input.status.into(), Utc::now())
             .await?;
         Ok(MemberPayload {
             member: MemberNode(member),
@@ -145,13 +171,15 @@ impl AccessMutations {
         input: RemoveMemberInput,
     ) -> async_graphql::Result<MemberPayload> {
         let principal = principal(ctx)?;
-        let org: OrganizationId = parse_id("organizationId", &input.organization_id)?;
-        let user: UserId = parse_id("userId", &input.user_id)?;
+        let target = member_ref(
+            input.member_id.as_ref(),
+            input.organization_id.as_ref(),
+            input.user_id.as_ref(),
+        )?;
         let member = services(ctx)?
             .set_member_status(
                 principal,
-                org,
-                user,
+                target,
                 MemberStatusGql::Removed.into(),
                 Utc::now(),
             )
@@ -167,15 +195,18 @@ impl AccessMutations {
         input: LinkMemberCalendarInput,
     ) -> async_graphql::Result<MemberPayload> {
         let principal = principal(ctx)?;
-        let org: OrganizationId = parse_id("organizationId", &input.organization_id)?;
-        let user: UserId = parse_id("userId", &input.user_id)?;
+        let target = member_ref(
+            input.member_id.as_ref(),
+            input.organization_id.as_ref(),
+            input.user_id.as_ref(),
+        )?;
         let integration: Option<IntegrationId> = input
             .integration_id
             .as_ref()
             .map(|id| parse_id("integrationId", id))
             .transpose()?;
         let member = services(ctx)?
-            .link_member_calendar(principal, org, user, integration, Utc::now())
+            .link_member_calendar(principal, target, integration, Utc::now())
             .await?;
         Ok(MemberPayload {
             member: MemberNode(member),
