@@ -1,0 +1,37 @@
+// The official GraphQL over HTTP audit suite (graphql-http's `auditServer`, from the
+// specification's working group) against the real server: every MUST and every SHOULD it
+// checks passes.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { auditServer } from 'graphql-http';
+
+import { startOrgraph } from '../federation/lib/orgraph.mjs';
+
+let orgraph;
+let token;
+
+before(async () => {
+  orgraph = await startOrgraph();
+  token = await orgraph.token('ada@example.com');
+});
+
+after(async () => {
+  await orgraph?.stop();
+});
+
+test('the graphql-http audits pass, MUSTs and SHOULDs alike', async () => {
+  // Signed in, as every caller of this API is (the audits send no credentials of their own).
+  const fetchFn = (input, init = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set('authorization', `Bearer ${token}`);
+    return fetch(input, { ...init, headers });
+  };
+  const results = await auditServer({ url: orgraph.url, fetchFn });
+  assert.ok(results.length > 50, `only ${results.length} audits ran`);
+  const failed = results
+    .filter((result) => result.status !== 'ok')
+    .map((result) => `${result.status}: ${result.name}: ${result.reason}`);
+  assert.deepEqual(failed, []);
+});
