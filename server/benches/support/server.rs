@@ -88,6 +88,11 @@ impl Server {
         Err(format!("orgraph did not become healthy: {}", self.log_text()).into())
     }
 
+    /// The server's process id (to read its CPU time in `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
