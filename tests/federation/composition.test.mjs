@@ -23,9 +23,11 @@ function compose(orgraph) {
 
 test('schema.graphql links Federation v2 and keys its entities by id', () => {
   assert.match(orgraphSdl, /extend schema @link\(\s*url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.\d+"/);
-  for (const entity of ['Organization', 'ContractAccount', 'User']) {
-    assert.match(orgraphSdl, new RegExp(`type ${entity} @key\\(fields: "id"\\) \\{`));
+  // Relay's Node interface sits beside the key on the objects clients refetch.
+  for (const entity of ['Organization', 'ContractAccount', 'Member']) {
+    assert.match(orgraphSdl, new RegExp(`type ${entity} implements Node @key\\(fields: "id"\\) \\{`));
   }
+  assert.match(orgraphSdl, /type User @key\(fields: "id"\) \{/);
 });
 
 test('Orgraph composes with a bookings subgraph that extends Organization', () => {
