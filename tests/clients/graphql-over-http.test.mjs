@@ -3,25 +3,16 @@
 // checks passes.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import { auditServer } from 'graphql-http';
 
-import { startOrgraph } from '../federation/lib/orgraph.mjs';
+import { orgraphForThisFile } from './lib/orgraph.mjs';
 
-let orgraph;
-let token;
-
-before(async () => {
-  orgraph = await startOrgraph();
-  token = await orgraph.token('ada@example.com');
-});
-
-after(async () => {
-  await orgraph?.stop();
-});
+const ready = orgraphForThisFile();
 
 test('the graphql-http audits pass, MUSTs and SHOULDs alike', async () => {
+  const { orgraph, token } = ready;
   // Signed in, as every caller of this API is (the audits send no credentials of their own).
   const fetchFn = (input, init = {}) => {
     const headers = new Headers(init.headers);

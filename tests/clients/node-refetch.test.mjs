@@ -4,11 +4,12 @@
 // the refetch alone brings its new depth and parent into an earlier query's answer.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
 
-import { ok, startOrgraph } from '../federation/lib/orgraph.mjs';
+import { ok } from '../federation/lib/orgraph.mjs';
+import { orgraphForThisFile } from './lib/orgraph.mjs';
 
 const BRANCH = gql`
   query Branch($id: ID!) {
@@ -40,19 +41,10 @@ const REFETCH = gql`
   }
 `;
 
-let orgraph;
-let token;
-
-before(async () => {
-  orgraph = await startOrgraph();
-  token = await orgraph.token('ada@example.com');
-});
-
-after(async () => {
-  await orgraph?.stop();
-});
+const ready = orgraphForThisFile();
 
 function client() {
+  const { orgraph, token } = ready;
   return new ApolloClient({
     link: new HttpLink({ uri: orgraph.url, headers: { authorization: `Bearer ${token}` } }),
     cache: new InMemoryCache({
@@ -65,6 +57,7 @@ function client() {
 }
 
 test('refetching an organization through node(id:) updates it in the cache', async () => {
+  const { orgraph, token } = ready;
   const hq = await orgraph.addOrganization(token, 'HQ');
   const branch = await orgraph.addSubOrganization(token, hq, 'Branch');
   const region = await orgraph.addSubOrganization(token, hq, 'Region');

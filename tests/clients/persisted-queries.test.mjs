@@ -6,12 +6,12 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 
-import { startOrgraph } from '../federation/lib/orgraph.mjs';
+import { orgraphForThisFile } from './lib/orgraph.mjs';
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 
@@ -25,22 +25,16 @@ const ORGANIZATION = gql`
   }
 `;
 
-let orgraph;
-let token;
 let hq;
-
-before(async () => {
-  orgraph = await startOrgraph();
-  token = await orgraph.token('ada@example.com');
-  hq = await orgraph.addOrganization(token, 'HQ');
-});
-
-after(async () => {
-  await orgraph?.stop();
+const ready = orgraphForThisFile({
+  setUp: async ({ orgraph, token }) => {
+    hq = await orgraph.addOrganization(token, 'HQ');
+  },
 });
 
 /** A client whose every request is recorded: method, body (parsed) or query string. */
 function client({ useGETForHashedQueries = false, generateHash } = {}) {
+  const { orgraph, token } = ready;
   const sent = [];
   const fetchAndRecord = async (url, init) => {
     const at = new URL(url);
@@ -123,6 +117,7 @@ test('with useGETForHashedQueries the hash goes in a GET', async () => {
 });
 
 test('a query sent with a hash that is not its own is refused', async () => {
+  const { orgraph, token } = ready;
   const wrong = sha256('{ __typename }');
   const { apollo, sent } = client({ generateHash: () => wrong });
   await assert.rejects(

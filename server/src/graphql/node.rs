@@ -103,74 +103,77 @@ async fn resolve(ctx: &Context<'_>, id: String) -> async_graphql::Result<Option<
     let Some((kind, network)) = loaders(ctx)?.node_kinds.load_one(id.clone()).await? else {
         return Ok(None);
     };
-    Ok(match (kind, network) {
+    let network = match (kind, network) {
         (NodeKind::Organization, _) => {
             let id: OrganizationId = parsed(&id)?;
-            match live(ctx, id).await? {
+            return Ok(match live(ctx, id).await? {
                 Some(org) if can_see(ctx, &org).await? => {
                     Some(Node::Organization(OrganizationNode(org)))
                 }
                 _ => None,
-            }
+            });
         }
-        (NodeKind::Application, _) => readable(ctx, parsed::<ApplicationId>(&id)?)
-            .await?
-            .map(Node::Application),
-        (NodeKind::Integration, Some(network)) => {
-            let key = (network, parsed::<IntegrationId>(&id)?);
-            match loaders(ctx)?.integrations.load_one(key).await? {
-                Some(integration)
-                    if holder_allows(ctx, network, integration.organization_id, None).await? =>
-                {
-                    Some(Node::Integration(IntegrationNode(integration)))
-                }
-                _ => None,
-            }
-        }
-        (NodeKind::Member, Some(network)) => {
-            let key = (network, parsed::<MemberId>(&id)?);
-            match loaders(ctx)?.members.load_one(key).await? {
-                Some(member)
-                    if holder_allows(
-                        ctx,
-                        network,
-                        member.organization_id,
-                        Some(Permission::MembersRead),
-                    )
-                    .await? =>
-                {
-                    Some(Node::Member(MemberNode(member)))
-                }
-                _ => None,
-            }
-        }
-        (NodeKind::CustomRole, Some(network)) => {
-            let key = (network, parsed::<CustomRoleId>(&id)?);
-            match loaders(ctx)?.custom_roles.load_one(key).await? {
-                Some(role)
-                    if holder_allows(
-                        ctx,
-                        network,
-                        role.organization_id,
-                        Some(Permission::MembersRead),
-                    )
-                    .await? =>
-                {
-                    Some(Node::Role(RoleNode::custom(role)))
-                }
-                _ => None,
-            }
+        (NodeKind::Application, _) => {
+            let id: ApplicationId = parsed(&id)?;
+            return Ok(readable(ctx, id).await?.map(Node::Application));
         }
         (NodeKind::ContractAccount, _) => {
             let id: ContractAccountId = parsed(&id)?;
             let account = loaders(ctx)?.contract_accounts.load_one(id).await?;
-            ensure_owned(principal(ctx)?, account)
+            return Ok(ensure_owned(principal(ctx)?, account)
                 .ok()
-                .map(|account| Node::ContractAccount(ContractAccountNode(account)))
+                .map(|account| Node::ContractAccount(ContractAccountNode(account))));
         }
+        (_, Some(network)) => network,
         // A network-scoped kind always has its network; a row without is not shown.
-        (_, None) => None,
-    })
+        (_, None) => return Ok(None),
+    };
+    // Held by an organization: shown under the rule of the field that lists it there.
+    let loaders = loaders(ctx)?;
+    let found = match kind {
+        NodeKind::Integration => loaders
+            .integrations
+            .load_one((network, parsed::<IntegrationId>(&id)?))
+            .await?
+            .map(|i| {
+                (
+                    i.organization_id,
+                    None,
+                    Node::Integration(IntegrationNode(i)),
+                )
+            }),
+        NodeKind::Member => loaders
+            .members
+            .load_one((network, parsed::<MemberId>(&id)?))
+            .await?
+            .map(|m| {
+                let holder = m.organization_id;
+                (
+                    holder,
+                    Some(Permission::MembersRead),
+                    Node::Member(MemberNode(m)),
+                )
+            }),
+        NodeKind::CustomRole => loaders
+            .custom_roles
+            .load_one((network, parsed::<CustomRoleId>(&id)?))
+            .await?
+            .map(|r| {
+                let holder = r.organization_id;
+                (
+                    holder,
+                    Some(Permission::MembersRead),
+                    Node::Role(RoleNode::custom(r)),
+                )
+            }),
+        NodeKind::Organization | NodeKind::Application | NodeKind::ContractAccount => None,
+    };
+    let Some((holder, needed, node)) = found else {
+        return Ok(None);
+    };
+    Ok(holder_allows(ctx, network, holder, needed)
+        .await?
+        .then_some(node))
 }
 
 fn parsed<T: std::str::FromStr>(id: &str) -> async_graphql::Result<T> {

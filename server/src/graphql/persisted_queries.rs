@@ -47,13 +47,12 @@ struct Entries {
 #[derive(Clone, Default)]
 pub struct PersistedQueries(Arc<Mutex<Entries>>);
 
-/// What a request's `persistedQuery` extension asks for.
+/// What to do with a request after its `persistedQuery` extension, if any, was resolved.
 #[derive(Debug)]
 pub enum Lookup {
-    /// No persisted query: run the request as it is.
-    Plain,
-    /// Run it; the request now carries the registered document.
-    Found,
+    /// Run it: it names no persisted query, registers one, or now carries the registered
+    /// document.
+    Run,
     /// The hash is unknown: answer [`not_found`], the client then sends the query.
     NotFound,
 }
@@ -75,7 +74,7 @@ impl PersistedQueries {
     /// then needs to register or reuse is attached to it as data for [`DocumentCache`].
     pub fn resolve(&self, request: &mut Request) -> Result<Lookup, PersistedQueryError> {
         let Some(extension) = request.extensions.get("persistedQuery") else {
-            return Ok(Lookup::Plain);
+            return Ok(Lookup::Run);
         };
         let hash = hash_of(extension)?;
         let validation = validation_key(request.operation_name.as_deref(), &request.variables);
@@ -92,7 +91,7 @@ impl PersistedQueries {
                 known: None,
                 parsed: Mutex::new(None),
             });
-            return Ok(Lookup::Found);
+            return Ok(Lookup::Run);
         }
         let found = {
             let mut entries = self.lock();
@@ -120,7 +119,7 @@ impl PersistedQueries {
             known,
             parsed: Mutex::new(None),
         });
-        Ok(Lookup::Found)
+        Ok(Lookup::Run)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {

@@ -10,7 +10,8 @@ use crate::domain::ids::{CustomRoleId, IntegrationId, MemberId, NetworkId, UserI
 use crate::domain::integration::Integration;
 use crate::domain::members::{CustomRole, Member};
 use crate::store::nodes::{kinds_of, NodeKind};
-use crate::store::{integrations, members, roles};
+use crate::store::{integrations, members, roles, DbConnection};
+use diesel::QueryResult;
 
 use super::access::visible_users;
 use super::error::{ApiError, ApiResult};
@@ -29,15 +30,7 @@ impl Services {
 
     /// Members by (network, id): one statement per network.
     pub async fn members_by_id(&self, keys: Vec<(NetworkId, MemberId)>) -> ApiResult<Vec<Member>> {
-        self.store
-            .read(move |conn| {
-                let mut found = Vec::new();
-                for (network, ids) in by_network(keys) {
-                    found.extend(members::in_network(conn, network, &ids)?);
-                }
-                Ok::<_, ApiError>(found)
-            })
-            .await
+        self.per_network(keys, members::in_network).await
     }
 
     /// Custom roles by (network, id): one statement per network.
@@ -45,15 +38,7 @@ impl Services {
         &self,
         keys: Vec<(NetworkId, CustomRoleId)>,
     ) -> ApiResult<Vec<CustomRole>> {
-        self.store
-            .read(move |conn| {
-                let mut found = Vec::new();
-                for (network, ids) in by_network(keys) {
-                    found.extend(roles::in_network(conn, network, &ids)?);
-                }
-                Ok::<_, ApiError>(found)
-            })
-            .await
+        self.per_network(keys, roles::in_network).await
     }
 
     /// Integrations by (network, id): one statement per network.
@@ -61,11 +46,24 @@ impl Services {
         &self,
         keys: Vec<(NetworkId, IntegrationId)>,
     ) -> ApiResult<Vec<Integration>> {
+        self.per_network(keys, integrations::in_network).await
+    }
+
+    /// Rows by (network, id), read by `in_network` once per network (the distribution key).
+    async fn per_network<K, V>(
+        &self,
+        keys: Vec<(NetworkId, K)>,
+        in_network: fn(&mut DbConnection, NetworkId, &[K]) -> QueryResult<Vec<V>>,
+    ) -> ApiResult<Vec<V>>
+    where
+        K: Send + 'static,
+        V: Send + 'static,
+    {
         self.store
             .read(move |conn| {
                 let mut found = Vec::new();
                 for (network, ids) in by_network(keys) {
-                    found.extend(integrations::in_network(conn, network, &ids)?);
+                    found.extend(in_network(conn, network, &ids)?);
                 }
                 Ok::<_, ApiError>(found)
             })

@@ -186,7 +186,7 @@ async fn execute(
             Ok(Lookup::NotFound) => prepared.push(Prepared::Answered(
                 async_graphql::Response::from_errors(vec![persisted_queries::not_found()]),
             )),
-            Ok(Lookup::Plain | Lookup::Found) => prepared.push(Prepared::Run(request)),
+            Ok(Lookup::Run) => prepared.push(Prepared::Run(request)),
             Err(error) => {
                 return reject(
                     format,
