@@ -11,6 +11,7 @@ mod adversarial;
 mod access;
 mod applications;
 mod bad_input;
+mod billing;
 mod concurrency;
 mod connect;
 mod copy;

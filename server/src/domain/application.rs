@@ -396,6 +396,7 @@ mod tests {
             deleted_at: None,
             purge_after: None,
             deletion_id: None,
+            sets_contract_account: true,
         };
         let (staging, production) = (ApplicationId::new_random(), ApplicationId::new_random());
         let developer = [PlacedGrant {

@@ -3,8 +3,9 @@
 use chrono::{DateTime, Utc};
 
 use super::error::{DomainError, DomainResult};
-use super::ids::{ContractAccountId, UserId};
+use super::ids::{ContractAccountId, NetworkId, UserId};
 use super::name::Name;
+use super::permissions::Scope;
 
 pub const ACCOUNT_NAME_MAX_CHARS: usize = 200;
 pub const PLAN_MAX_CHARS: usize = 64;
@@ -20,6 +21,18 @@ pub struct ContractAccount {
     pub owner_user_id: UserId,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Who manages contract accounts (SPEC §3): whoever holds `billing:manage` on an organization
+/// that uses the account, and the person who created an account that no organization uses
+/// yet. Management is reading, changing and deleting the account, and giving it to new
+/// organizations; every other caller gets `NOT_FOUND`, as for an unknown account.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccountManager {
+    /// The person calling (applications and directories create no accounts).
+    pub person: Option<UserId>,
+    /// Where the caller holds `billing:manage`.
+    pub billing: Vec<(NetworkId, Scope)>,
 }
 
 /// An account's name follows the name rule ([`Name`]).

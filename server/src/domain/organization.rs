@@ -53,6 +53,10 @@ pub struct Organization {
     pub deleted_at: Option<DateTime<Utc>>,
     pub purge_after: Option<DateTime<Utc>>,
     pub deletion_id: Option<DeletionId>,
+    /// Whether the contract account is chosen here rather than inherited: on a root, or where
+    /// it differs from the parent's. The accounts used in a subtree are its root's and those
+    /// of its organizations that set one (who manages an account, SPEC §3).
+    pub sets_contract_account: bool,
 }
 
 impl Organization {
@@ -232,6 +236,7 @@ mod tests {
             deleted_at: None,
             purge_after: None,
             deletion_id: None,
+            sets_contract_account: parent.is_none(),
         }
     }
 

@@ -4,12 +4,33 @@ use async_graphql::{ComplexObject, Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use crate::domain::contract_account::ContractAccount;
+use crate::domain::ids::ContractAccountId;
 use crate::service::queries::CountQuery;
 
-use super::context::services;
+use super::batch_loader::BatchLoader;
+use super::context::{access, loaders, services};
+use super::loaders::ManagedContractAccountLoader;
 use super::pagination::{encode_cursor, page_info, split_page, PageInfo};
 
 pub struct ContractAccountNode(pub ContractAccount);
+
+/// The account if the caller manages it (`None` for one it may not see, as for an unknown
+/// id), through the request's batched loader.
+pub async fn managed_account(
+    ctx: &Context<'_>,
+    id: ContractAccountId,
+) -> async_graphql::Result<Option<ContractAccount>> {
+    let loader = loaders(ctx)?
+        .managed_contract_accounts
+        .get_or_try_init(|| async {
+            Ok::<_, async_graphql::Error>(BatchLoader::new(ManagedContractAccountLoader {
+                services: services(ctx)?.clone(),
+                manager: access(ctx)?.account_manager().await?,
+            }))
+        })
+        .await?;
+    loader.load_one(id).await
+}
 
 #[Object(name = "ContractAccount")]
 impl ContractAccountNode {

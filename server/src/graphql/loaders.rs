@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::domain::contract_account::ContractAccount;
+use crate::domain::contract_account::{AccountManager, ContractAccount};
 use crate::domain::directory::DirectoryGroup;
 use crate::domain::ids::{
     ContractAccountId, CustomRoleId, DirectoryGroupId, DirectoryUserId, IntegrationId, MemberId,
@@ -73,6 +73,29 @@ impl BatchLoad for ContractAccountLoader {
         keys: &[ContractAccountId],
     ) -> LoadResult<ContractAccountId, ContractAccount> {
         let found = self.0.contract_accounts_by_id(keys.to_vec()).await?;
+        Ok(found.into_iter().map(|a| (a.id, a)).collect())
+    }
+}
+
+/// The contract accounts the caller manages, by id (the others are absent). Built on first
+/// use, with the caller's [`AccountManager`].
+pub struct ManagedContractAccountLoader {
+    pub services: Services,
+    pub manager: AccountManager,
+}
+
+impl BatchLoad for ManagedContractAccountLoader {
+    type Key = ContractAccountId;
+    type Value = ContractAccount;
+
+    async fn load(
+        &self,
+        keys: &[ContractAccountId],
+    ) -> LoadResult<ContractAccountId, ContractAccount> {
+        let found = self
+            .services
+            .managed_accounts_by_id(self.manager.clone(), keys.to_vec())
+            .await?;
         Ok(found.into_iter().map(|a| (a.id, a)).collect())
     }
 }
@@ -582,6 +605,7 @@ pub struct Loaders {
     pub organizations: BatchLoader<OrganizationLoader>,
     pub organizations_by_path: BatchLoader<OrganizationByPathLoader>,
     pub contract_accounts: BatchLoader<ContractAccountLoader>,
+    pub managed_contract_accounts: tokio::sync::OnceCell<BatchLoader<ManagedContractAccountLoader>>,
     pub users: BatchLoader<UserLoader>,
     pub children: BatchLoader<ChildrenLoader>,
     pub child_counts: BatchLoader<ChildCountLoader>,
@@ -607,6 +631,7 @@ impl Loaders {
             organizations: BatchLoader::new(OrganizationLoader(services.clone())),
             organizations_by_path: BatchLoader::new(OrganizationByPathLoader(services.clone())),
             contract_accounts: BatchLoader::new(ContractAccountLoader(services.clone())),
+            managed_contract_accounts: tokio::sync::OnceCell::new(),
             users: BatchLoader::new(UserLoader(services.clone())),
             children: BatchLoader::new(ChildrenLoader(services.clone())),
             child_counts: BatchLoader::new(ChildCountLoader(services.clone())),

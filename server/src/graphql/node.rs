@@ -14,14 +14,13 @@ use crate::domain::ids::{
 };
 use crate::domain::organization::Organization;
 use crate::domain::permissions::{BuiltInRole, Permission};
-use crate::service::contract_accounts::ensure_owned;
 use crate::service::ApiError;
 use crate::store::nodes::NodeKind;
 
 use super::access::{MemberNode, RoleNode};
 use super::application::{readable, ApplicationNode};
 use super::context::{access, can_see, loaders, principal};
-use super::contract_account::ContractAccountNode;
+use super::contract_account::{managed_account, ContractAccountNode};
 use super::integration::IntegrationNode;
 use super::organization::OrganizationNode;
 
@@ -119,9 +118,8 @@ async fn resolve(ctx: &Context<'_>, id: String) -> async_graphql::Result<Option<
         }
         (NodeKind::ContractAccount, _) => {
             let id: ContractAccountId = parsed(&id)?;
-            let account = loaders(ctx)?.contract_accounts.load_one(id).await?;
-            return Ok(ensure_owned(principal(ctx)?, account)
-                .ok()
+            return Ok(managed_account(ctx, id)
+                .await?
                 .map(|account| Node::ContractAccount(ContractAccountNode(account))));
         }
         (_, Some(network)) => network,

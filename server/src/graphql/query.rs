@@ -5,17 +5,15 @@ use async_graphql::{Context, InputObject, Object, ID};
 use crate::domain::ids::{ContractAccountId, NetworkId, OrganizationId, UserId};
 use crate::domain::organization::name_key;
 use crate::domain::permissions::Permission;
-use crate::service::contract_accounts::ensure_owned;
 use crate::service::queries::{CountQuery, Search};
 use crate::service::ApiError;
 
 use super::context::{access, loaders, principal, services, visible};
-use super::contract_account::{ContractAccountConnection, ContractAccountNode};
+use super::contract_account::{managed_account, ContractAccountConnection, ContractAccountNode};
 use super::error::parse_id;
 use super::organization::{name_cursor_after, OrganizationConnection, OrganizationNode};
 use super::pagination::{connection_complexity, decode_cursor, page_size, rows_to_fetch};
 use super::user::UserNode;
-use crate::service::access::person;
 
 /// Narrows the `organizations` list.
 #[derive(InputObject, Default)]
@@ -128,18 +126,19 @@ impl OrganizationQueries {
         ))
     }
 
-    /// A contract account the caller manages.
+    /// A contract account the caller manages: it holds `billing:manage` on an organization
+    /// that uses it, or created it and no organization uses it yet.
     async fn contract_account(
         &self,
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Option<ContractAccountNode>> {
-        let principal = principal(ctx)?;
+        principal(ctx)?;
         let id: ContractAccountId = parse_id("id", &id)?;
-        let account = loaders(ctx)?.contract_accounts.load_one(id).await?;
-        ensure_owned(principal, account)
-            .map(|a| Some(ContractAccountNode(a)))
-            .map_err(Into::into)
+        match managed_account(ctx, id).await? {
+            Some(account) => Ok(Some(ContractAccountNode(account))),
+            None => Err(ApiError::NotFound.into()),
+        }
     }
 
     /// The contract accounts the caller manages.
@@ -150,19 +149,19 @@ impl OrganizationQueries {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<ContractAccountConnection> {
-        let owner = person(principal(ctx)?)?.id;
+        let manager = access(ctx)?.account_manager().await?;
         let limit = page_size(first)?;
         let after = after
             .map(|c| decode_cursor(&c, 1))
             .transpose()?
             .and_then(|mut p| p.pop());
         let rows = services(ctx)?
-            .owned_accounts_page(owner, after, rows_to_fetch(ctx, limit))
+            .managed_accounts_page(manager.clone(), after, rows_to_fetch(ctx, limit))
             .await?;
         Ok(ContractAccountConnection::build(
             rows,
             limit,
-            CountQuery::OwnedAccounts { owner },
+            CountQuery::ManagedAccounts { manager },
         ))
     }
 
@@ -192,23 +191,20 @@ impl OrganizationQueries {
         super::authorization::find_authorization(ctx, &id).await
     }
 
-    /// Federation: `ContractAccount` entities by id, through the same loader. Visible as
-    /// through `contractAccount(id:)`: to the user who manages the account; any other id
-    /// resolves to null, exactly like an id that doesn't exist.
+    /// Federation: `ContractAccount` entities by id, as `contractAccount(id:)` finds them: to
+    /// whoever manages the account; any other id resolves to null, exactly like an id that
+    /// doesn't exist.
     #[graphql(entity)]
     async fn find_contract_account_by_id(
         &self,
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Option<ContractAccountNode>> {
-        let principal = principal(ctx)?;
+        principal(ctx)?;
         let Ok(id) = parse_id::<ContractAccountId>("id", &id) else {
             return Ok(None);
         };
-        let account = loaders(ctx)?.contract_accounts.load_one(id).await?;
-        Ok(ensure_owned(principal, account)
-            .ok()
-            .map(ContractAccountNode))
+        Ok(managed_account(ctx, id).await?.map(ContractAccountNode))
     }
 
     /// Federation: `User` entities by id, through a loader: the caller themselves, and the

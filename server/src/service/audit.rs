@@ -14,6 +14,7 @@ use crate::domain::visibility::sees_organization;
 use crate::store::{applications, audit, contract_accounts, organizations, DbConnection};
 
 use super::access::{placed_grants, visible_users};
+use super::contract_accounts::account_manager;
 use super::error::ApiResult;
 
 /// What one mutation did, to be appended to the audit log.
@@ -252,14 +253,17 @@ fn visible_references(
             .filter(|id| sees(id))
             .map(|id| Reference::Organization(*id)),
     );
-    visible.extend(
-        contract_accounts::find_many(conn, &account_ids)?
-            .into_iter()
-            .filter(|a| {
-                Some(a.owner_user_id) == reader.user_id() || a.id == org.contract_account_id
-            })
-            .map(|a| Reference::ContractAccount(a.id)),
-    );
+    // The log's own organization's account shows; any other, to whoever manages it.
+    account_ids.retain(|id| *id != org.contract_account_id);
+    visible.insert(Reference::ContractAccount(org.contract_account_id));
+    if !account_ids.is_empty() {
+        let manager = account_manager(conn, reader)?;
+        visible.extend(
+            contract_accounts::managed_many(conn, &manager, &account_ids)?
+                .into_iter()
+                .map(|a| Reference::ContractAccount(a.id)),
+        );
+    }
     visible.extend(
         visible_users(conn, reader, &user_ids)?
             .into_iter()

@@ -1,16 +1,21 @@
-//! Contract accounts. Until billing roles arrive, an account is managed by the user who created
-//! it; anyone who can read an organization sees that organization's account.
+//! Contract accounts. Who manages one is [`AccountManager`]'s rule (`billing:manage` where the
+//! account is used; its creator while unused); anyone who can read an organization sees that
+//! organization's account through it.
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
 use crate::auth::Principal;
 use crate::domain::contract_account::{
-    validate_account_name, validate_email, validate_plan, ContractAccount, DEFAULT_PLAN,
+    validate_account_name, validate_email, validate_plan, AccountManager, ContractAccount,
+    DEFAULT_PLAN,
 };
-use crate::domain::ids::ContractAccountId;
+use crate::domain::ids::{ContractAccountId, NetworkId};
+use crate::domain::permissions::{scopes_with, Permission, PlacedGrant};
 use crate::store::{contract_accounts, organizations, DbConnection};
 
-use super::access::person;
+use super::access::{person, placed_grants};
 use super::audit::{record_global, Change};
 use super::error::{ApiError, ApiResult};
 use super::Services;
@@ -81,7 +86,7 @@ impl Services {
         let principal = principal.clone();
         self.store
             .write(move |conn| {
-                let mut account = owned_account(conn, &principal, id)?;
+                let mut account = managed_account(conn, &principal, id)?;
                 let before = account_state(&account);
                 account.name = name.unwrap_or(account.name);
                 account.billing_email = email.unwrap_or(account.billing_email);
@@ -109,7 +114,7 @@ impl Services {
         let principal = principal.clone();
         self.store
             .write(move |conn| {
-                let account = owned_account(conn, &principal, id)?;
+                let account = managed_account(conn, &principal, id)?;
                 if organizations::account_in_use(conn, id)? {
                     return Err(ApiError::Conflict(
                         "organizations still use this contract account".into(),
@@ -152,14 +157,60 @@ fn account_change(
     }
 }
 
+/// The account a new organization gets, and whether it is chosen there rather than inherited
+/// from the parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountChoice {
+    pub id: ContractAccountId,
+    pub set_here: bool,
+}
+
+impl AccountChoice {
+    /// The same account, as an organization below the one that chose it has it.
+    pub fn inherited(self) -> Self {
+        Self {
+            set_here: false,
+            ..self
+        }
+    }
+}
+
+/// Who the principal manages accounts as, from its grants read fresh (for writes).
+pub fn account_manager(
+    conn: &mut DbConnection,
+    principal: &Principal,
+) -> ApiResult<AccountManager> {
+    let mut by_network: BTreeMap<NetworkId, Vec<PlacedGrant>> = BTreeMap::new();
+    for (network, grant) in placed_grants(conn, principal, None)? {
+        by_network.entry(network).or_default().push(grant);
+    }
+    Ok(manager_from(
+        principal,
+        by_network.iter().map(|(n, g)| (*n, g.as_slice())),
+    ))
+}
+
+/// [`AccountManager`] of a principal with these grants.
+pub fn manager_from<'a>(
+    principal: &Principal,
+    grants_by_network: impl IntoIterator<Item = (NetworkId, &'a [PlacedGrant])>,
+) -> AccountManager {
+    AccountManager {
+        person: principal.person().map(|user| user.id),
+        billing: scopes_with(grants_by_network, Permission::BillingManage, None),
+    }
+}
+
 /// The account if the principal manages it; otherwise it does not exist for them.
-pub fn owned_account(
+pub fn managed_account(
     conn: &mut DbConnection,
     principal: &Principal,
     id: ContractAccountId,
 ) -> ApiResult<ContractAccount> {
-    contract_accounts::find(conn, id)?
-        .filter(|account| Some(account.owner_user_id) == principal.user_id())
+    let manager = account_manager(conn, principal)?;
+    contract_accounts::managed_many(conn, &manager, &[id])?
+        .into_iter()
+        .next()
         .ok_or(ApiError::NotFound)
 }
 
@@ -172,13 +223,17 @@ pub fn account_for_new_organization(
     inherited: Option<ContractAccountId>,
     organization_name: &str,
     now: DateTime<Utc>,
-) -> ApiResult<ContractAccountId> {
+) -> ApiResult<AccountChoice> {
+    let chosen = |id: ContractAccountId| AccountChoice {
+        id,
+        set_here: Some(id) != inherited,
+    };
     match (requested, inherited) {
-        (Some(requested), Some(inherited)) if requested == inherited => Ok(inherited),
-        (Some(requested), _) => owned_account(conn, principal, requested)
-            .map(|a| a.id)
+        (Some(requested), Some(inherited)) if requested == inherited => Ok(chosen(inherited)),
+        (Some(requested), _) => managed_account(conn, principal, requested)
+            .map(|a| chosen(a.id))
             .map_err(|_| ApiError::bad_input("contractAccountId", "no such contract account")),
-        (None, Some(inherited)) => Ok(inherited),
+        (None, Some(inherited)) => Ok(chosen(inherited)),
         (None, None) => {
             let account = ContractAccount {
                 id: ContractAccountId::new_random(),
@@ -196,17 +251,7 @@ pub fn account_for_new_organization(
                 updated_at: now,
             };
             contract_accounts::insert(conn, &account)?;
-            Ok(account.id)
+            Ok(chosen(account.id))
         }
     }
-}
-
-/// [`owned_account`] for an account already loaded (by a request's loader).
-pub fn ensure_owned(
-    principal: &Principal,
-    account: Option<ContractAccount>,
-) -> ApiResult<ContractAccount> {
-    account
-        .filter(|account| Some(account.owner_user_id) == principal.user_id())
-        .ok_or(ApiError::NotFound)
 }

@@ -21,7 +21,7 @@ use crate::store::{integrations, networks, organizations, roles, settings, DbCon
 
 use super::access::{check, permissions_at, placed_grants_in, require, require_reach_below};
 use super::audit::{organization_state, record, Change};
-use super::contract_accounts::account_for_new_organization;
+use super::contract_accounts::{account_for_new_organization, AccountChoice};
 use super::error::{ApiError, ApiResult};
 use super::organizations::{
     ensure_unique_name, live_in, lock_network_of, make_administrator, new_organization,
@@ -215,7 +215,7 @@ fn copy_tree(
     name: &OrganizationName,
     network: NetworkId,
     first_seq: i64,
-    account: ContractAccountId,
+    account: AccountChoice,
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<Organization>> {
     let mut copied_paths: HashMap<TreePath, (OrganizationId, TreePath)> = HashMap::new();
@@ -250,7 +250,8 @@ fn copy_tree(
             path.clone(),
             &own_name,
             Some(original.kind),
-            account,
+            // The whole copy uses the account chosen for its top.
+            if is_top { account } else { account.inherited() },
             now,
         );
         copied_paths.insert(original.path.clone(), (copy.id, path));

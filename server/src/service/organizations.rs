@@ -18,7 +18,7 @@ use super::access::{
     check, permissions_at, person, placed_grants_in, require, require_reach_below,
 };
 use super::audit::{organization_state, record, Change};
-use super::contract_accounts::account_for_new_organization;
+use super::contract_accounts::{account_for_new_organization, AccountChoice};
 use super::error::{ApiError, ApiResult};
 use super::Services;
 
@@ -122,7 +122,14 @@ impl Services {
                     now,
                 );
                 organizations::insert(conn, std::slice::from_ref(&root))?;
-                organizations::set_parent(conn, network.id, old_root.id, root.id, now)?;
+                organizations::set_parent(
+                    conn,
+                    network.id,
+                    old_root.id,
+                    root.id,
+                    old_root.contract_account_id != root.contract_account_id,
+                    now,
+                )?;
                 // Whoever may restructure the top of a network administers its new top.
                 make_administrator(conn, &principal, network.id, root.id, now)?;
                 record(
@@ -233,7 +240,14 @@ impl Services {
                 )?;
                 let new_path = new_parent.path.child(org.seq);
                 organizations::rebase_subtree(conn, network.id, &org.path, &new_path, now)?;
-                organizations::set_parent(conn, network.id, org.id, new_parent.id, now)?;
+                organizations::set_parent(
+                    conn,
+                    network.id,
+                    org.id,
+                    new_parent.id,
+                    org.contract_account_id != new_parent.contract_account_id,
+                    now,
+                )?;
                 let moved = live_in(conn, network.id, id)?;
                 record(
                     conn,
@@ -433,7 +447,7 @@ pub(super) fn new_organization(
     path: TreePath,
     name: &OrganizationName,
     kind: Option<OrganizationKind>,
-    contract_account_id: ContractAccountId,
+    account: AccountChoice,
     now: DateTime<Utc>,
 ) -> Organization {
     Organization {
@@ -445,12 +459,13 @@ pub(super) fn new_organization(
         path,
         name: name.display.clone(),
         kind: kind.unwrap_or(OrganizationKind::Customer),
-        contract_account_id,
+        contract_account_id: account.id,
         created_at: now,
         updated_at: now,
         deleted_at: None,
         purge_after: None,
         deletion_id: None,
+        sets_contract_account: parent_id.is_none() || account.set_here,
     }
 }
 

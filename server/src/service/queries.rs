@@ -2,7 +2,7 @@
 //! Authorization of individual organizations happens in the resolvers (with request-scoped
 //! grant loaders); these functions take the scopes the caller was found to have.
 
-use crate::domain::contract_account::ContractAccount;
+use crate::domain::contract_account::{AccountManager, ContractAccount};
 use crate::domain::ids::{ContractAccountId, NetworkId, OrganizationId, UserId};
 use crate::domain::organization::Organization;
 use crate::domain::permissions::Scope;
@@ -33,8 +33,8 @@ pub enum CountQuery {
         scopes: Vec<(NetworkId, Scope)>,
         search: Search,
     },
-    OwnedAccounts {
-        owner: UserId,
+    ManagedAccounts {
+        manager: AccountManager,
     },
     /// A list the caller may not see into: always empty.
     Nothing,
@@ -108,15 +108,30 @@ impl Services {
             .await
     }
 
-    pub async fn owned_accounts_page(
+    /// The accounts among `ids` that `manager` manages.
+    pub async fn managed_accounts_by_id(
         &self,
-        owner: UserId,
+        manager: AccountManager,
+        ids: Vec<ContractAccountId>,
+    ) -> ApiResult<Vec<ContractAccount>> {
+        self.store
+            .read(move |conn| {
+                Ok::<_, ApiError>(contract_accounts::managed_many(conn, &manager, &ids)?)
+            })
+            .await
+    }
+
+    pub async fn managed_accounts_page(
+        &self,
+        manager: AccountManager,
         after: Option<String>,
         limit: i64,
     ) -> ApiResult<Vec<ContractAccount>> {
         self.store
             .read(move |conn| {
-                Ok::<_, ApiError>(contract_accounts::owned_page(conn, owner, after, limit)?)
+                Ok::<_, ApiError>(contract_accounts::managed_page(
+                    conn, &manager, after, limit,
+                )?)
             })
             .await
     }
@@ -147,8 +162,8 @@ impl Services {
                     CountQuery::Search { scopes, search } => {
                         organizations::count_search(conn, &scopes, &search)?
                     }
-                    CountQuery::OwnedAccounts { owner } => {
-                        contract_accounts::count_owned(conn, owner)?
+                    CountQuery::ManagedAccounts { manager } => {
+                        contract_accounts::count_managed(conn, &manager)?
                     }
                     CountQuery::Nothing => 0,
                 };

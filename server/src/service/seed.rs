@@ -145,6 +145,7 @@ impl Builder {
             deleted_at: None,
             purge_after: None,
             deletion_id: None,
+            sets_contract_account: parent.is_none(),
         };
         let placed = Placed {
             id: org.id,

@@ -49,6 +49,7 @@ pub struct OrganizationRow {
     pub deleted_at: Option<NaiveDateTime>,
     pub purge_after: Option<NaiveDateTime>,
     pub deletion_id: Option<String>,
+    pub sets_contract_account: bool,
 }
 
 impl OrganizationRow {
@@ -69,6 +70,7 @@ impl OrganizationRow {
             deleted_at: org.deleted_at.map(naive),
             purge_after: org.purge_after.map(naive),
             deletion_id: org.deletion_id.map(|d| d.to_string()),
+            sets_contract_account: org.sets_contract_account,
         }
     }
 
@@ -91,6 +93,7 @@ impl OrganizationRow {
             deleted_at: self.deleted_at.map(utc),
             purge_after: self.purge_after.map(utc),
             deletion_id: self.deletion_id.as_deref().map(parse_id).transpose()?,
+            sets_contract_account: self.sets_contract_account,
         })
     }
 }

@@ -439,16 +439,20 @@ pub fn push_down_under(
     .execute(conn)
 }
 
+/// Gives an organization a new parent; `sets_contract_account` says whether its account now
+/// differs from the parent's.
 pub fn set_parent(
     conn: &mut DbConnection,
     network: NetworkId,
     id: OrganizationId,
     parent: OrganizationId,
+    sets_contract_account: bool,
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
     diesel::update(organizations::table.find((network.to_string(), id.to_string())))
         .set((
             organizations::parent_id.eq(parent.to_string()),
+            organizations::sets_contract_account.eq(sets_contract_account),
             organizations::updated_at.eq(naive(now)),
         ))
         .execute(conn)

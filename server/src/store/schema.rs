@@ -83,6 +83,7 @@ diesel::table! {
         deleted_at -> Nullable<Timestamp>,
         purge_after -> Nullable<Timestamp>,
         deletion_id -> Nullable<Text>,
+        sets_contract_account -> Bool,
     }
 }
 

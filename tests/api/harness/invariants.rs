@@ -78,18 +78,25 @@ struct Node {
     path: String,
     #[diesel(sql_type = Integer)]
     depth: i32,
+    #[diesel(sql_type = Text)]
+    contract_account_id: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    sets_contract_account: bool,
 }
 
 /// Every network is one tree: one root, every other node's parent in the same network, paths
-/// and depths consistent with the parents (so no cycle), every node routed to its network.
+/// and depths consistent with the parents (so no cycle), every node routed to its network,
+/// and marked as setting its contract account exactly where it differs from its parent's.
 /// Returns the number of organizations checked.
 pub fn assert_tree_invariants(db: &TestDatabase) -> usize {
     let store = db.connect();
     let mut conn = store.read_connection().expect("connection");
-    let nodes: Vec<Node> =
-        diesel::sql_query("SELECT network_id, id, seq, parent_id, path, depth FROM organizations")
-            .load(&mut *conn)
-            .expect("load organizations");
+    let nodes: Vec<Node> = diesel::sql_query(
+        "SELECT network_id, id, seq, parent_id, path, depth, contract_account_id, \
+             sets_contract_account FROM organizations",
+    )
+    .load(&mut *conn)
+    .expect("load organizations");
     #[derive(QueryableByName)]
     struct Route {
         #[diesel(sql_type = Text)]
@@ -137,6 +144,7 @@ pub fn assert_tree_invariants(db: &TestDatabase) -> usize {
                 *roots.entry(&node.network_id).or_default() += 1;
                 assert_eq!(node.depth, 0, "root depth");
                 assert_eq!(node.path, own, "root path");
+                assert!(node.sets_contract_account, "a root sets its account");
             }
             Some(parent_id) => {
                 let parent = by_key
@@ -147,6 +155,12 @@ pub fn assert_tree_invariants(db: &TestDatabase) -> usize {
                     node.path,
                     format!("{}{own}", parent.path),
                     "path of {}",
+                    node.id
+                );
+                assert_eq!(
+                    node.sets_contract_account,
+                    node.contract_account_id != parent.contract_account_id,
+                    "sets_contract_account of {}",
                     node.id
                 );
             }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use crate::auth::Principal;
 use crate::domain::application::{access_to_application, ApplicationAccess};
+use crate::domain::contract_account::AccountManager;
 use crate::domain::ids::{ApplicationId, NetworkId};
 use crate::domain::organization::Organization;
 use crate::domain::permissions::{
@@ -14,6 +15,7 @@ use crate::domain::permissions::{
 };
 use crate::domain::tree_path::TreePath;
 use crate::domain::visibility::{sees_below, sees_organization};
+use crate::service::contract_accounts::manager_from;
 use crate::service::{ApiError, ApiResult, Services};
 
 use super::{check, placed_grants};
@@ -145,6 +147,17 @@ impl Access {
             ));
         }
         Ok(sees_below(network.grants, org))
+    }
+
+    /// Who the caller manages contract accounts as.
+    pub async fn account_manager(&self) -> ApiResult<AccountManager> {
+        let grants = self.everywhere().await?;
+        Ok(manager_from(
+            self.principal()?,
+            grants
+                .iter()
+                .map(|(network, held)| (*network, held.as_slice())),
+        ))
     }
 
     /// Where the caller holds `permission`, in every network (or inside `within`): what a

@@ -1,0 +1,2 @@
+DROP INDEX organizations_contract_account_roots;
+ALTER TABLE organizations DROP COLUMN sets_contract_account;
