@@ -2,7 +2,11 @@
 
 use orgraph::graphql::{export_sdl, schema_without_data};
 
-use crate::harness::{row_counts, Backend, TestDatabase};
+use serde_json::json;
+
+use crate::harness::invariants::assert_tree_invariants;
+use crate::harness::ops::id;
+use crate::harness::{row_counts, Backend, TestDatabase, TestServer};
 use crate::on_both_backends;
 
 #[test]
@@ -28,6 +32,38 @@ fn migrations_go_up_down_and_up_again(backend: Backend) {
     assert!(tables_left.is_err(), "every table is gone after reverting");
     store.run_migrations().expect("up again");
     assert_eq!(row_counts(&db)["grants"], 0);
+}
+
+on_both_backends!(contract_account_marks_are_computed_for_existing_organizations);
+
+/// The migration that marks where an organization sets its contract account computes the
+/// marks of organizations that already exist (the tree invariants check every mark).
+fn contract_account_marks_are_computed_for_existing_organizations(backend: Backend) {
+    let server = TestServer::start(backend);
+    let ada = server.token("ada@acme.example");
+    let hq = id(&server.add_organization(&ada, "HQ"));
+    let emea = id(&server.add_sub(&ada, &hq, "EMEA"));
+    server.add_sub(&ada, &emea, "Paris");
+    let reply = server.gql(
+        Some(&ada),
+        "mutation($input: CreateContractAccountInput!) { createContractAccount(input: $input) { contractAccount { id } } }",
+        json!({ "input": { "name": "Berlin", "billingEmail": "berlin@acme.example" } }),
+    );
+    let berlin_account = reply.ok()["createContractAccount"]["contractAccount"]["id"].clone();
+    let reply = server.gql(
+        Some(&ada),
+        "mutation($input: AddSubOrganizationInput!) { addSubOrganization(input: $input) { organization { id } } }",
+        json!({ "input": { "parentId": emea, "name": "Berlin", "contractAccountId": berlin_account } }),
+    );
+    let berlin = id(&reply.ok()["addSubOrganization"]["organization"]);
+    server.add_sub(&ada, &berlin, "Mitte");
+    let db = server.db.clone();
+    drop(server);
+
+    let store = db.connect();
+    store.revert_last_migration().expect("down");
+    store.run_migrations().expect("up again");
+    assert_eq!(assert_tree_invariants(&db), 5);
 }
 
 on_both_backends!(migrate_command_prepares_an_empty_database);

@@ -33,3 +33,11 @@ pub(super) fn revert_all(conn: &mut DbConnection) -> Result<(), StoreError> {
     };
     result.map_err(|e| StoreError::Migration(e.to_string()))
 }
+
+pub(super) fn revert_last(conn: &mut DbConnection) -> Result<(), StoreError> {
+    let result = match conn {
+        DbConnection::Pg(pg) => pg.revert_last_migration(POSTGRES).map(|_| ()),
+        DbConnection::Sqlite(sqlite) => sqlite.revert_last_migration(SQLITE).map(|_| ()),
+    };
+    result.map_err(|e| StoreError::Migration(e.to_string()))
+}

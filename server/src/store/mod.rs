@@ -199,6 +199,11 @@ impl Store {
         migrations::revert_all(&mut *self.write.get()?)
     }
 
+    /// Reverts the newest migration (tests run it again over existing data).
+    pub fn revert_last_migration(&self) -> Result<(), StoreError> {
+        migrations::revert_last(&mut *self.write.get()?)
+    }
+
     /// Answers whether the database responds (for `/healthz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.read(|conn| conn.batch_execute("SELECT 1").map_err(StoreError::from))
