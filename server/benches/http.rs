@@ -535,10 +535,7 @@ fn main() -> BenchResult<()> {
     let (seed, chain, member_org) = {
         let store = Store::connect(database.url(), 4)?;
         store.run_migrations()?;
-        let services = Services {
-            store: store.clone(),
-            limits: TreeLimits::default(),
-        };
+        let services = Services::new(store.clone(), TreeLimits::default());
         let options = SeedOptions {
             organizations: args.organizations,
             max_depth: args.max_depth,

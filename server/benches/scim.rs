@@ -706,10 +706,7 @@ fn window_rates(finished: &[Duration]) -> (f64, f64) {
 /// with a statement counter (as `x-orgraph-debug: statements` does for GraphQL), timed.
 fn count_statements(database: &FreshDatabase, token: &str, group: &str) -> BenchResult<String> {
     let store = Store::connect(database.url(), 2)?;
-    let services = Services {
-        store,
-        limits: TreeLimits::default(),
-    };
+    let services = Services::new(store, TreeLimits::default());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -193,10 +193,7 @@ fn main() -> BenchResult<()> {
     let database = FreshDatabase::create(args.backend, args.keep)?;
     let store = Store::connect(database.url(), 4)?;
     store.run_migrations()?;
-    let services = Services {
-        store: store.clone(),
-        limits: TreeLimits::default(),
-    };
+    let services = Services::new(store.clone(), TreeLimits::default());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -201,10 +201,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
 fn open(database: &DatabaseArgs, tree: &TreeArgs) -> Result<Services, CliError> {
     let store = Store::connect(&database.url(), database.pool_size.max(2))?;
     store.run_migrations()?;
-    Ok(Services {
-        store,
-        limits: tree.limits(),
-    })
+    Ok(Services::new(store, tree.limits()))
 }
 
 fn run_server(

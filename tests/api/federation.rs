@@ -23,12 +23,10 @@ query Entities($representations: [_Any!]!) {
   }
 }"#;
 
-/// The statements `ENTITIES` runs for any number of `Organization` representations of one
-/// network: the organizations (2: their networks by id, then the rows), the caller's grants
-/// (1), the parents (2, the same way) and the contract accounts (1). Each further network the
-/// representations touch adds a statement per level (rows are read per network, the
-/// distribution key), never one per representation.
-const ENTITY_STATEMENTS: u64 = 6;
+/// The statements `ENTITIES` runs for any number of `Organization` representations, for a
+/// caller already in the cache: the organizations (1: each id's route joined to its row), the
+/// parents (1, the same way) and the contract accounts (1); never one per representation.
+const ENTITY_STATEMENTS: u64 = 3;
 
 fn representations(typename: &str, ids: &[String]) -> Value {
     ids.iter()

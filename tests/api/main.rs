@@ -9,6 +9,7 @@ mod harness;
 mod adversarial;
 
 mod access;
+mod access_cache;
 mod applications;
 mod bad_input;
 mod billing;
@@ -24,6 +25,7 @@ mod loose_input;
 mod oidc;
 mod pages;
 mod pagination;
+mod pool;
 mod prepared;
 mod protocol;
 mod relay;

@@ -15,17 +15,17 @@ on_both_backends!(
     sessions_outlive_restarts_and_end_when_expired_or_revoked,
 );
 
-const SESSION: &str = "orgraph-session";
+pub const SESSION: &str = "orgraph-session";
 const VIEWER: &str = "{ viewer { email } }";
 const ADD: &str =
     r#"mutation { addOrganization(input: { name: "Acme HQ" }) { organization { id } } }"#;
 
-fn dev_server(backend: Backend) -> TestServer {
+pub fn dev_server(backend: Backend) -> TestServer {
     TestServer::start_with(Arc::new(TestDatabase::create(backend)), &["--dev-sign-in"])
 }
 
 /// Signs `email` in with the development form; returns the browser and the page's CSRF token.
-fn dev_sign_in(server: &TestServer, email: &str) -> (Browser, String) {
+pub fn dev_sign_in(server: &TestServer, email: &str) -> (Browser, String) {
     let mut browser = Browser::new(&server.base);
     let form = browser.get("/auth/login?return_to=/graphql");
     assert_eq!(form.status, 200, "{}", form.body);

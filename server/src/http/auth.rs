@@ -13,14 +13,16 @@ use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
 use chrono::Utc;
 
 use crate::auth::{Principal, Verified};
-use crate::service::ApiError;
+use crate::service::{ApiError, Services};
+use crate::store::StatementCounter;
 
 use super::errors::graphql_error_body;
 use super::sign_in::{cookie_auth, CookieAuth};
 use super::AppState;
 
-/// The caller, if a token was sent.
-pub struct Authenticated(pub Option<Principal>);
+/// The caller, if a token was sent, and the statements authenticating it ran (the request's
+/// first operation counts on from there: every round trip of a request is counted).
+pub struct Authenticated(pub Option<Principal>, pub StatementCounter);
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthRejection {
@@ -84,18 +86,21 @@ impl FromRequest for Authenticated {
         let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or(AuthRejection::Internal)?;
+            let statements = StatementCounter::default();
+            let services = state.services.counting(statements.clone());
             let token = match token? {
                 Some(token) => token,
                 None => {
-                    return match cookie_auth(&req, &state).await {
-                        CookieAuth::Absent => Ok(Self(None)),
-                        CookieAuth::SignedIn(principal) => Ok(Self(Some(principal))),
+                    return match cookie_auth(&req, &state, &services).await {
+                        CookieAuth::Absent => Ok(Self(None, statements)),
+                        CookieAuth::SignedIn(principal) => Ok(Self(Some(principal), statements)),
                         CookieAuth::Ended => Err(AuthRejection::SessionEnded),
                         CookieAuth::MissingCsrf => Err(AuthRejection::MissingCsrf),
                     }
                 }
             };
-            Ok(Self(Some(authenticate_bearer(&state, &token).await?)))
+            let principal = authenticate_bearer(&state, &services, &token).await?;
+            Ok(Self(Some(principal), statements))
         })
     }
 }
@@ -104,6 +109,7 @@ impl FromRequest for Authenticated {
 /// tokens, live in the database) or a person (a token of the configured verifier).
 pub async fn authenticate_bearer(
     state: &AppState,
+    services: &Services,
     token: &str,
 ) -> Result<Principal, AuthRejection> {
     if crate::auth::scim_tokens::looks_like_one(token) {
@@ -114,7 +120,7 @@ pub async fn authenticate_bearer(
             tracing::debug!(%error, "access token refused");
             AuthRejection::InvalidToken
         })?;
-        return match state.services.application_caller(claims).await {
+        return match services.application_caller(claims).await {
             Ok(Some(caller)) => Ok(Principal::Application(caller)),
             Ok(None) => Err(AuthRejection::InvalidToken),
             Err(error) => {
@@ -128,12 +134,9 @@ pub async fn authenticate_bearer(
         AuthRejection::InvalidToken
     })?;
     let user = match verified {
-        Verified::Identity(identity) => {
-            state.services.user_for_identity(identity, Utc::now()).await
-        }
+        Verified::Identity(identity) => services.user_for_identity(identity, Utc::now()).await,
         Verified::Email(user) => {
-            state
-                .services
+            services
                 .user_for_token(user.email, user.name, Utc::now())
                 .await
         }

@@ -26,6 +26,7 @@ use crate::store::{organizations, DbConnection};
 
 use super::access::{application_caller, locked_live, permissions_at, person};
 use super::audit::{record, record_by_application, Change};
+use super::cache::{Cached, Key, ReadCache};
 use super::error::{ApiError, ApiResult};
 use super::Services;
 
@@ -587,10 +588,25 @@ impl Services {
         let Ok(family) = claims.sid.parse::<TokenFamilyId>() else {
             return Ok(None);
         };
+        let key = Key::AccessToken {
+            family,
+            client_id: claims.client_id.clone(),
+            scope: claims.scope.clone(),
+        };
+        if let Some(Cached::Application(caller)) = self.cache.get(self.store.changes(), &key) {
+            return Ok(Some(caller));
+        }
+        let stamp = ReadCache::stamp(self.store.changes());
         let token_scopes = parse_permission_list(&claims.scope);
-        self.store
+        let caller = self
+            .store
             .read(move |conn| application_caller(conn, family, &claims.client_id, token_scopes))
-            .await
+            .await?;
+        if let Some(caller) = &caller {
+            self.cache
+                .put(key, Cached::Application(caller.clone()), stamp);
+        }
+        Ok(caller)
     }
 }
 

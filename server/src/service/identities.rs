@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::user::{ExternalIdentity, User};
 use crate::store::{users, DbConnection};
 
+use super::cache::{Cached, Key, ReadCache};
 use super::error::{ApiError, ApiResult};
 use super::Services;
 
@@ -18,11 +19,30 @@ impl Services {
         identity: ExternalIdentity,
         now: DateTime<Utc>,
     ) -> ApiResult<User> {
-        let known = {
-            let (issuer, subject) = (identity.issuer.clone(), identity.subject.clone());
-            self.store
-                .read(move |conn| Ok::<_, ApiError>(users::by_identity(conn, &issuer, &subject)?))
-                .await?
+        let key = Key::Identity {
+            issuer: identity.issuer.clone(),
+            subject: identity.subject.clone(),
+        };
+        let cached = match self.cache.get(self.store.changes(), &key) {
+            Some(Cached::User(user)) => Some(user),
+            _ => None,
+        };
+        let known = match cached {
+            Some(user) => Some(user),
+            None => {
+                let stamp = ReadCache::stamp(self.store.changes());
+                let (issuer, subject) = (identity.issuer.clone(), identity.subject.clone());
+                let read = self
+                    .store
+                    .read(move |conn| {
+                        Ok::<_, ApiError>(users::by_identity(conn, &issuer, &subject)?)
+                    })
+                    .await?;
+                if let Some(user) = &read {
+                    self.cache.put(key, Cached::User(user.clone()), stamp);
+                }
+                read
+            }
         };
         // The hot path: a known identity whose attributes are unchanged writes nothing.
         if let Some(user) = known {

@@ -5,6 +5,7 @@ pub mod access;
 pub mod applications;
 pub mod audit;
 pub mod authorizations;
+pub mod cache;
 pub mod connect;
 pub mod contract_accounts;
 pub mod copy;
@@ -24,6 +25,8 @@ pub mod settings;
 pub use error::{ApiError, ApiResult};
 
 use crate::domain::organization::TreeLimits;
+use std::sync::Arc;
+
 use crate::store::{StatementCounter, Store};
 
 /// What every use case needs.
@@ -31,14 +34,24 @@ use crate::store::{StatementCounter, Store};
 pub struct Services {
     pub store: Store,
     pub limits: TreeLimits,
+    /// Shared by every clone (see [`cache::ReadCache`]).
+    pub cache: Arc<cache::ReadCache>,
 }
 
 impl Services {
+    pub fn new(store: Store, limits: TreeLimits) -> Self {
+        Self {
+            store,
+            limits,
+            cache: Arc::default(),
+        }
+    }
+
     /// The same services, counting the statements they run into `counter`.
     pub fn counting(&self, counter: StatementCounter) -> Self {
         Self {
             store: self.store.counting(counter),
-            limits: self.limits,
+            ..self.clone()
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::domain::tree_path::TreePath;
 use crate::domain::user::User;
 use crate::store::{children, contract_accounts, organizations, users};
 
+use super::cache::{Cached, Key, ReadCache};
 use super::error::{ApiError, ApiResult};
 use super::Services;
 
@@ -179,6 +180,11 @@ impl Services {
         name: Option<String>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> ApiResult<User> {
+        let key = Key::Email(email.clone());
+        if let Some(Cached::User(user)) = self.cache.get(self.store.changes(), &key) {
+            return Ok(user);
+        }
+        let stamp = ReadCache::stamp(self.store.changes());
         let known = {
             let email = email.clone();
             self.store
@@ -186,6 +192,7 @@ impl Services {
                 .await?
         };
         if let Some(user) = known {
+            self.cache.put(key, Cached::User(user.clone()), stamp);
             return Ok(user);
         }
         self.store

@@ -8,6 +8,7 @@ use crate::domain::session::{Session, SessionLifetime};
 use crate::domain::user::User;
 use crate::store::sessions::{self, SignInAttempt};
 
+use super::cache::{Cached, Key, ReadCache};
 use super::error::{ApiError, ApiResult};
 use super::Services;
 
@@ -68,20 +69,35 @@ impl Services {
         now: DateTime<Utc>,
     ) -> ApiResult<Option<(User, String)>> {
         let hash = secret_hash(secret);
+        let key = Key::Session(hash.clone());
+        // A cached session serves while live and untouched for long (its activity is read
+        // fresh, and written, when due).
+        if let Some(Cached::Session(session, user)) = self.cache.get(self.store.changes(), &key) {
+            if session.is_live(now, lifetime) && !session.needs_touch(now) {
+                return Ok(Some((user, session.csrf_token)));
+            }
+        }
+        let stamp = ReadCache::stamp(self.store.changes());
         let found = {
             let hash = hash.clone();
             self.store
                 .read(move |conn| Ok::<_, ApiError>(sessions::find(conn, &hash)?))
                 .await?
         };
-        let Some((session, user)) = found.filter(|(s, _)| s.is_live(now, lifetime)) else {
+        let Some((mut session, user)) = found.filter(|(s, _)| s.is_live(now, lifetime)) else {
             return Ok(None);
         };
         if session.needs_touch(now) {
+            let hash = hash.clone();
+            // Activity is no change a cache must hear of: the session itself is read fresh
+            // whenever the cached copy falls due.
             self.store
-                .write(move |conn| Ok::<_, ApiError>(sessions::touch(conn, &hash, now)?))
+                .write_quietly(move |conn| Ok::<_, ApiError>(sessions::touch(conn, &hash, now)?))
                 .await?;
+            session.last_seen_at = now;
         }
+        self.cache
+            .put(key, Cached::Session(session.clone(), user.clone()), stamp);
         Ok(Some((user, session.csrf_token)))
     }
 

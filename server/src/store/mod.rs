@@ -7,6 +7,7 @@
 pub mod applications;
 pub mod audit;
 pub mod authorizations;
+mod changes;
 pub mod children;
 pub mod contract_accounts;
 mod database_url;
@@ -20,6 +21,7 @@ pub mod networks;
 pub mod nodes;
 pub mod onboarding;
 pub mod organizations;
+mod pool;
 mod raw_sql;
 pub mod roles;
 pub mod schema;
@@ -33,14 +35,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
+use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{CustomizeConnection, Pool};
 use diesel::sqlite::SqliteConnection;
 use diesel::Connection;
 
+pub use changes::Changes;
 pub use database_url::DatabaseUrl;
 pub use diesel::result::QueryResult;
+pub use pool::{PooledDb, StatementCounter};
+
+use pool::{DbPool, Manager, TrackedConnection};
 
 /// One connection type for both backends; store code matches on it only where SQL differs.
 #[derive(diesel::MultiConnection)]
@@ -48,9 +54,6 @@ pub enum DbConnection {
     Pg(PgConnection),
     Sqlite(SqliteConnection),
 }
-
-type DbPool = Pool<ConnectionManager<DbConnection>>;
-pub type PooledDb = PooledConnection<ConnectionManager<DbConnection>>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -78,42 +81,28 @@ pub struct Store {
     write: DbPool,
     backend: Backend,
     statements: Option<StatementCounter>,
+    changes: Arc<Changes>,
     /// Directory writes this process made (see [`Store::directory_written`]).
     directory_writes: Arc<AtomicUsize>,
 }
 
-/// Counts the SQL statements run on behalf of one GraphQL request (a cost budget the tests
-/// assert, and a number the request log shows).
-#[derive(Debug, Clone, Default)]
-pub struct StatementCounter(Arc<AtomicUsize>);
+/// Marks a PostgreSQL connection's writes as this process's (see `Changes::tag`).
+#[derive(Debug)]
+struct ProcessMark(String);
 
-impl StatementCounter {
-    pub fn get(&self) -> usize {
-        self.0.load(Ordering::Relaxed)
+impl CustomizeConnection<TrackedConnection, diesel::r2d2::Error> for ProcessMark {
+    fn on_acquire(&self, conn: &mut TrackedConnection) -> Result<(), diesel::r2d2::Error> {
+        // The mark is hexadecimal (a UUID's simple form): nothing to quote.
+        conn.batch_execute(&format!("SET orgraph.process = '{}'", self.0))
+            .map_err(diesel::r2d2::Error::QueryError)
     }
-}
-
-struct CountStatements(StatementCounter);
-
-impl Instrumentation for CountStatements {
-    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        if let InstrumentationEvent::StartQuery { .. } = event {
-            self.0 .0.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-}
-
-struct Silent;
-
-impl Instrumentation for Silent {
-    fn on_connection_event(&mut self, _: InstrumentationEvent<'_>) {}
 }
 
 #[derive(Debug)]
 struct SqlitePragmas;
 
-impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
-    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+impl CustomizeConnection<TrackedConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut TrackedConnection) -> Result<(), diesel::r2d2::Error> {
         // WAL lets readers run beside the writer; synchronous=FULL makes an acknowledged
         // commit durable even across power loss, not only a killed process. mmap: every
         // connection reads the file through the one OS page cache instead of copying pages
@@ -134,28 +123,34 @@ impl Store {
         let timeout = Duration::from_secs(30);
         match url {
             DatabaseUrl::Postgres(pg) => {
+                let changes = Changes::listening(pg);
                 let pool = Pool::builder()
                     .max_size(pool_size)
                     .connection_timeout(timeout)
-                    .build(ConnectionManager::<DbConnection>::new(pg))?;
+                    .test_on_check_out(false)
+                    .connection_customizer(Box::new(ProcessMark(changes.tag().to_owned())))
+                    .build(Manager::new(pg.as_str()))?;
                 Ok(Self {
                     read: pool.clone(),
                     write: pool,
                     backend: Backend::Postgres,
                     statements: None,
+                    changes,
                     directory_writes: Arc::default(),
                 })
             }
             DatabaseUrl::Sqlite(path) => {
-                let manager = || ConnectionManager::<DbConnection>::new(path.to_string_lossy());
+                let manager = || Manager::new(path.to_string_lossy());
                 let write = Pool::builder()
                     .max_size(1)
                     .connection_timeout(timeout)
+                    .test_on_check_out(false)
                     .connection_customizer(Box::new(SqlitePragmas))
                     .build(manager())?;
                 let read = Pool::builder()
                     .max_size(pool_size)
                     .connection_timeout(timeout)
+                    .test_on_check_out(false)
                     .connection_customizer(Box::new(SqlitePragmas))
                     .build(manager())?;
                 Ok(Self {
@@ -163,6 +158,7 @@ impl Store {
                     write,
                     backend: Backend::Sqlite,
                     statements: None,
+                    changes: Changes::watching(&path.to_string_lossy()),
                     directory_writes: Arc::default(),
                 })
             }
@@ -192,16 +188,21 @@ impl Store {
     }
 
     pub fn run_migrations(&self) -> Result<(), StoreError> {
-        migrations::run_pending(&mut *self.write.get()?)
+        migrations::run_pending(&mut *self.check_out(&self.write)?)
     }
 
     pub fn revert_all_migrations(&self) -> Result<(), StoreError> {
-        migrations::revert_all(&mut *self.write.get()?)
+        migrations::revert_all(&mut *self.check_out(&self.write)?)
     }
 
     /// Reverts the newest migration (tests run it again over existing data).
     pub fn revert_last_migration(&self) -> Result<(), StoreError> {
-        migrations::revert_last(&mut *self.write.get()?)
+        migrations::revert_last(&mut *self.check_out(&self.write)?)
+    }
+
+    /// A connection of `pool`, counting into this store's counter (if any).
+    fn check_out(&self, pool: &DbPool) -> Result<PooledDb, StoreError> {
+        Ok(PooledDb::check_out(pool, self.statements.as_ref())?)
     }
 
     /// Answers whether the database responds (for `/healthz`).
@@ -219,8 +220,8 @@ impl Store {
     {
         let store = self.clone();
         run_blocking(move || {
-            let mut pooled = store.read.get().map_err(StoreError::from)?;
-            store.instrumented(&mut pooled, f)
+            let mut pooled = store.check_out(&store.read)?;
+            f(&mut pooled)
         })
         .await
     }
@@ -242,27 +243,39 @@ impl Store {
         F: FnOnce(&mut DbConnection) -> Result<T, E>,
         E: From<StoreError> + From<diesel::result::Error>,
     {
-        let mut pooled = self.write.get().map_err(StoreError::from)?;
-        self.instrumented(&mut pooled, |conn| conn.transaction(f))
+        let mut pooled = self.check_out(&self.write)?;
+        let result = pooled.transaction(f);
+        if result.is_ok() {
+            self.changes.committed();
+        }
+        result
     }
 
-    fn instrumented<T>(
-        &self,
-        conn: &mut DbConnection,
-        f: impl FnOnce(&mut DbConnection) -> T,
-    ) -> T {
-        let Some(counter) = &self.statements else {
-            return f(conn);
-        };
-        conn.set_instrumentation(CountStatements(counter.clone()));
-        let result = f(conn);
-        conn.set_instrumentation(Silent);
-        result
+    /// [`Store::write`] for a write no cache needs to hear of (a session's last activity,
+    /// which the session check reads fresh whenever it matters; PostgreSQL's triggers let it
+    /// pass too).
+    pub async fn write_quietly<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + From<diesel::result::Error> + Send + 'static,
+    {
+        let store = self.clone();
+        run_blocking(move || {
+            let mut pooled = store.check_out(&store.write)?;
+            pooled.transaction(f)
+        })
+        .await
+    }
+
+    /// The generation of the database's contents (see [`Changes`]).
+    pub fn changes(&self) -> &Changes {
+        &self.changes
     }
 
     /// A read connection for callers already on a blocking thread (CLI, benchmarks).
     pub fn read_connection(&self) -> Result<PooledDb, StoreError> {
-        Ok(self.read.get()?)
+        self.check_out(&self.read)
     }
 }
 

@@ -17,7 +17,6 @@ use crate::graphql::loaders::Loaders;
 use crate::graphql::persisted_queries::{self, Lookup};
 use crate::graphql::shared_answers::{write_json, SharedAnswers};
 use crate::service::access::Access;
-use crate::store::StatementCounter;
 
 use super::auth::Authenticated;
 use super::errors::graphql_error_body;
@@ -147,7 +146,7 @@ pub async fn graphql_get(req: HttpRequest, state: web::Data<AppState>) -> HttpRe
 /// GraphiQL for a browser: signed in, it calls the API with its session (and CSRF token);
 /// where people can sign in, an anonymous browser is sent to do so first.
 async fn graphiql(req: &HttpRequest, state: &AppState) -> HttpResponse {
-    match sign_in::browser_session(req, state).await {
+    match sign_in::browser_session(req, state, &state.services).await {
         Some((user, csrf_token)) => pages::graphiql_page(&pages::PageSession {
             csrf_token: Some(csrf_token),
             signed_in_as: user.email.or(user.name).or(Some(user.id.to_string())),
@@ -208,6 +207,9 @@ async fn execute(
         return refuse(format, refusal);
     }
     let mut responses = Vec::with_capacity(prepared.len());
+    // The first operation counts on from authentication's statements; a batch's others
+    // count their own.
+    let mut authentication_statements = Some(auth.1.clone());
     for request in prepared {
         let request = match request {
             Prepared::Run(request) => request,
@@ -216,7 +218,7 @@ async fn execute(
                 continue;
             }
         };
-        let statements = StatementCounter::default();
+        let statements = authentication_statements.take().unwrap_or_default();
         let services = state.services.counting(statements.clone());
         let request = request
             .data(Loaders::new(&services))

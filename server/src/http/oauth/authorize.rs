@@ -27,7 +27,7 @@ enum PageCaller {
 
 async fn page_caller(req: &HttpRequest, state: &AppState) -> PageCaller {
     match bearer_token(req) {
-        Ok(Some(token)) => match authenticate_bearer(state, &token).await {
+        Ok(Some(token)) => match authenticate_bearer(state, &state.services, &token).await {
             Ok(principal @ Principal::User(_)) => PageCaller::Bearer(principal),
             Ok(Principal::Application(_) | Principal::Directory(_)) => {
                 PageCaller::Refused(pages::error(
@@ -40,7 +40,7 @@ async fn page_caller(req: &HttpRequest, state: &AppState) -> PageCaller {
                 "The bearer token is invalid or expired.",
             )),
         },
-        Ok(None) => match browser_session(req, state).await {
+        Ok(None) => match browser_session(req, state, &state.services).await {
             Some((user, csrf)) => PageCaller::Session {
                 principal: Principal::User(user),
                 csrf,

@@ -23,6 +23,7 @@ use crate::domain::contract_account::validate_email;
 use crate::domain::session::{safe_return_to, SessionLifetime};
 use crate::domain::user::User;
 use crate::service::sessions::SIGN_IN_TIMEOUT;
+use crate::service::Services;
 
 use super::AppState;
 
@@ -66,10 +67,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// A browser's session, if its cookie names a live one: the user and the CSRF token the
 /// page must send back.
-pub async fn browser_session(req: &HttpRequest, state: &AppState) -> Option<(User, String)> {
+pub async fn browser_session(
+    req: &HttpRequest,
+    state: &AppState,
+    services: &Services,
+) -> Option<(User, String)> {
     let secret = cookies::read(req, state.sign_in.session_cookie())?;
-    match state
-        .services
+    match services
         .session_user(&secret, state.sign_in.lifetime, Utc::now())
         .await
     {
@@ -94,11 +98,11 @@ pub enum CookieAuth {
 }
 
 /// Authenticates an API request by its session cookie and `x-csrf-token` header.
-pub async fn cookie_auth(req: &HttpRequest, state: &AppState) -> CookieAuth {
+pub async fn cookie_auth(req: &HttpRequest, state: &AppState, services: &Services) -> CookieAuth {
     if cookies::read(req, state.sign_in.session_cookie()).is_none() {
         return CookieAuth::Absent;
     }
-    let Some((user, csrf_token)) = browser_session(req, state).await else {
+    let Some((user, csrf_token)) = browser_session(req, state, services).await else {
         return CookieAuth::Ended;
     };
     let sent = req
@@ -345,7 +349,7 @@ async fn signed_in(state: &AppState, user: User, return_to: &str) -> HttpRespons
 async fn logout(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let name = state.sign_in.session_cookie();
     let removal = cookies::removal(name, state.sign_in.secure_cookies);
-    match cookie_auth(&req, &state).await {
+    match cookie_auth(&req, &state, &state.services).await {
         CookieAuth::SignedIn(_) => {
             if let Some(secret) = cookies::read(&req, name) {
                 if let Err(error) = state.services.end_session(&secret, Utc::now()).await {

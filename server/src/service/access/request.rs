@@ -3,6 +3,7 @@
 //! organizations checked).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::auth::Principal;
 use crate::domain::application::{access_to_application, ApplicationAccess};
@@ -15,6 +16,7 @@ use crate::domain::permissions::{
 };
 use crate::domain::tree_path::TreePath;
 use crate::domain::visibility::{sees_below, sees_organization};
+use crate::service::cache::{Cached, Key, ReadCache};
 use crate::service::contract_accounts::manager_from;
 use crate::service::{ApiError, ApiResult, Services};
 
@@ -57,18 +59,42 @@ impl Access {
                 if let Some((network, grant)) = found {
                     return Ok(HashMap::from([(network, vec![grant.clone()])]));
                 }
-                let placed = self
-                    .services
-                    .store
-                    .read(move |conn| placed_grants(conn, &principal, None))
-                    .await?;
+                let placed = self.person_grants(principal).await?;
                 let mut by_network: HashMap<NetworkId, Vec<PlacedGrant>> = HashMap::new();
-                for (network, grant) in placed {
-                    by_network.entry(network).or_default().push(grant);
+                for (network, grant) in placed.iter() {
+                    by_network.entry(*network).or_default().push(grant.clone());
                 }
                 Ok(by_network)
             })
             .await
+    }
+
+    /// A person's grants everywhere, from the cache while the database is unchanged.
+    async fn person_grants(
+        &self,
+        principal: Principal,
+    ) -> ApiResult<Arc<Vec<(NetworkId, PlacedGrant)>>> {
+        let services = &self.services;
+        let key = principal.user_id().map(Key::Grants);
+        if let Some(key) = &key {
+            if let Some(Cached::Grants(grants)) = services.cache.get(services.store.changes(), key)
+            {
+                return Ok(grants);
+            }
+        }
+        let stamp = ReadCache::stamp(services.store.changes());
+        let placed = Arc::new(
+            services
+                .store
+                .read(move |conn| placed_grants(conn, &principal, None))
+                .await?,
+        );
+        if let Some(key) = key {
+            services
+                .cache
+                .put(key, Cached::Grants(placed.clone()), stamp);
+        }
+        Ok(placed)
     }
 
     /// The caller's access in one network, for deciding about many of its organizations
