@@ -40,9 +40,8 @@
 
 mod support;
 
-use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_graphql::Request;
 use chrono::Utc;
@@ -51,6 +50,7 @@ use sha2::{Digest, Sha256};
 
 use orgraph::auth::{TokenKeys, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
 use orgraph::graphql::persisted_queries::{Lookup, PersistedQueries};
+use support::load::{post, round, Expected};
 use support::server::{agent, Server};
 use support::{
     human, load_average, median, ms, BackendArg, BenchResult, FreshDatabase, LoadArgs, Machine,
@@ -210,26 +210,6 @@ fragment PageFields on PageInfo {
 }
 ";
 
-/// Where an answer first differs from the plain one, with some context on both sides.
-fn difference(answer: &str, plain: &str) -> String {
-    let at = answer
-        .bytes()
-        .zip(plain.bytes())
-        .position(|(a, b)| a != b)
-        .unwrap_or(answer.len().min(plain.len()));
-    let around = |text: &str| -> String {
-        let start = at.saturating_sub(300);
-        String::from_utf8_lossy(&text.as_bytes()[start..(at + 300).min(text.len())]).into_owned()
-    };
-    format!(
-        "the answer ({} bytes) differs from the plain one ({} bytes) at byte {at}:\n  answer: …{}…\n  plain:  …{}…",
-        answer.len(),
-        plain.len(),
-        around(answer),
-        around(plain)
-    )
-}
-
 fn sha256_hex(text: &str) -> String {
     Sha256::digest(text.as_bytes())
         .iter()
@@ -280,141 +260,6 @@ impl Owner {
 struct Mode {
     label: &'static str,
     body: Arc<Vec<u8>>,
-}
-
-/// The plain request's answer, which every answer must equal.
-struct Expected {
-    text: String,
-    json: Value,
-}
-
-impl Expected {
-    /// `Ok(true)` for the same bytes, `Ok(false)` for the same JSON with the fields of some
-    /// object in another order (async-graphql 7 writes an object's fields in the order
-    /// their resolvers finish), else why not.
-    fn check(&self, text: &str) -> Result<bool, String> {
-        if text == self.text {
-            return Ok(true);
-        }
-        match serde_json::from_str::<Value>(text) {
-            Ok(json) if json == self.json => Ok(false),
-            _ => Err(difference(text, &self.text)),
-        }
-    }
-}
-
-/// One round of one mode: its rate, every request's latency, and how many answers had
-/// their fields in another order than the plain request's first answer.
-struct Round {
-    rate: f64,
-    /// CPU seconds per request of the server, and of this process's clients.
-    server_cpu_per_request: f64,
-    client_cpu_per_request: f64,
-    latencies: Vec<Duration>,
-    reordered: usize,
-    /// Distinct texts among the reordered answers.
-    distinct: usize,
-}
-
-/// CPU time (user and system) a process has used so far, from `/proc/<pid>/stat` (in
-/// ticks of `USER_HZ`, 100 per second on Linux).
-fn cpu_seconds(pid: &str) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // After the command name (in parentheses): state is field 3, utime 14, stime 15.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-/// `clients` keep-alive clients posting `body` for `length`; every answer must be `expected`.
-fn round(
-    server_pid: &str,
-    endpoint: &str,
-    authorization: &str,
-    body: &Arc<Vec<u8>>,
-    expected: &Expected,
-    clients: usize,
-    length: Duration,
-) -> BenchResult<Round> {
-    let (server_cpu, client_cpu) = (cpu_seconds(server_pid), cpu_seconds("self"));
-    let started = Instant::now();
-    let deadline = started + length;
-    let handles: Vec<_> = (0..clients)
-        .map(|_| {
-            let (endpoint, authorization) = (endpoint.to_owned(), authorization.to_owned());
-            let body = body.clone();
-            std::thread::spawn(move || -> Result<(Vec<Duration>, Vec<String>), String> {
-                let agent = agent();
-                let (mut latencies, mut answers) = (Vec::new(), Vec::new());
-                while Instant::now() < deadline {
-                    let sent = Instant::now();
-                    let text = post(&agent, &endpoint, &authorization, &body)?;
-                    latencies.push(sent.elapsed());
-                    answers.push(text);
-                }
-                Ok((latencies, answers))
-            })
-        })
-        .collect();
-    let (mut latencies, mut answers) = (Vec::new(), Vec::new());
-    for handle in handles {
-        let (done, texts) = handle.join().map_err(|_| "a client panicked")??;
-        latencies.extend(done);
-        answers.extend(texts);
-    }
-    let rate = latencies.len() as f64 / started.elapsed().as_secs_f64();
-    let server_cpu = cpu_seconds(server_pid) - server_cpu;
-    let client_cpu = cpu_seconds("self") - client_cpu;
-    // Checked once the round is over, so that reading 30 KB of JSON on the client does not
-    // take the server's cores while it is measured; each distinct text is read once.
-    let mut reordered = 0;
-    let mut checked: HashSet<&str> = HashSet::new();
-    for text in &answers {
-        if checked.contains(text.as_str()) {
-            reordered += 1;
-        } else if !expected.check(text)? {
-            reordered += 1;
-            checked.insert(text);
-        }
-    }
-    Ok(Round {
-        rate,
-        server_cpu_per_request: server_cpu / latencies.len() as f64,
-        client_cpu_per_request: client_cpu / latencies.len() as f64,
-        latencies,
-        reordered,
-        distinct: checked.len(),
-    })
-}
-
-/// The body of one answer, which must be HTTP 200.
-fn post(
-    agent: &ureq::Agent,
-    endpoint: &str,
-    authorization: &str,
-    body: &[u8],
-) -> Result<String, String> {
-    let mut response = agent
-        .post(endpoint)
-        .header("content-type", "application/json")
-        .header("authorization", authorization)
-        .send(body)
-        .map_err(|e| e.to_string())?;
-    let text = response
-        .body_mut()
-        .read_to_string()
-        .map_err(|e| e.to_string())?;
-    if response.status() != 200 {
-        return Err(format!("HTTP {}: {text:.2000}", response.status()));
-    }
-    Ok(text)
 }
 
 fn main() -> BenchResult<()> {

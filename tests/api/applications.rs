@@ -12,7 +12,7 @@ use diesel::{QueryableByName, RunQueryDsl};
 use serde_json::{json, Value};
 
 use crate::harness::ops::id;
-use crate::harness::{row_counts, Backend, Reply, TestDatabase, TestServer};
+use crate::harness::{eventually, row_counts, Backend, Reply, TestDatabase, TestServer};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -318,8 +318,11 @@ fn an_integrator_with_three_environments_and_a_developer_on_two(backend: Backend
     grant_on_application(&server.db, &dev_id, "DEVELOPER", &org, &staging_id);
     grant_on_application(&server.db, &dev_id, "DEVELOPER", &org, &development_id);
 
-    // The organization is visible; its applications are those granted.
-    server.organization(&dev, &org).ok();
+    // The organization is visible (once the server heard of the grants written behind its
+    // back); its applications are those granted.
+    eventually("the grants are heard of", || {
+        server.organization(&dev, &org).code().is_none()
+    });
     assert_eq!(world.app_names(&dev, &org), ["Development", "Staging"]);
     let reply = world.gql(&dev, &application_query(), json!({ "id": staging_id }));
     assert_eq!(reply.ok()["application"]["name"], "Staging");
@@ -894,6 +897,9 @@ fn a_customer_with_calendars_at_two_providers(backend: Backend) {
         .organization(&employee, &org)
         .expect_code("NOT_FOUND");
     grant_on_organization(&server.db, &employee_id, "EMPLOYEE", &org);
+    eventually("the grant is heard of", || {
+        server.organization(&employee, &org).code().is_none()
+    });
     assert_eq!(listing(&employee).len(), 2);
     world.refused(
         &employee,

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::harness::browser::{Browser, Page};
 use crate::harness::oidc::Provider;
-use crate::harness::{all_row_counts, free_port, Backend, TestDatabase, TestServer};
+use crate::harness::{all_row_counts, eventually, free_port, Backend, TestDatabase, TestServer};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -164,10 +164,15 @@ fn sessions_outlive_restarts_and_end_when_expired_or_revoked(backend: Backend) {
             .expect("age the sessions");
     };
     expire("expires_at");
-    assert_eq!(works(&mut restarted), 401);
+    eventually("the expired session is refused", || {
+        works(&mut restarted) == 401
+    });
     let (mut idle, idle_csrf) = dev_sign_in(&server, "bob@example.com");
     assert_eq!(idle.graphql(VIEWER, Some(&idle_csrf)).status, 200);
     expire("last_seen_at");
+    eventually("the idle session is refused", || {
+        idle.graphql(VIEWER, Some(&idle_csrf)).status == 401
+    });
     let refused = idle.graphql(VIEWER, Some(&idle_csrf));
     assert_eq!(refused.status, 401);
     assert_eq!(code(&refused).as_deref(), Some("UNAUTHENTICATED"));

@@ -347,4 +347,5 @@ impl Machine {
 }
 
 pub mod adversarial;
+pub mod load;
 pub mod server;

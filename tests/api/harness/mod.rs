@@ -281,3 +281,14 @@ pub(crate) fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("free port")
 }
+
+/// Waits (up to 2 s) until `check` holds: for what another process learns of by PostgreSQL's
+/// `NOTIFY` (a write in another server process, or straight into the database), which
+/// arrives within milliseconds but not before the writer's answer does.
+pub fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while !check() {
+        assert!(Instant::now() < deadline, "not within 2 s: {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
