@@ -41,7 +41,8 @@ use support::{
 
 const USAGE: &str = "usage: hot_path [--backend sqlite|postgres (default sqlite)] [--seconds S \
 (per round and request, default 5)] [--rounds N (default 5)] [--clients N (concurrent \
-keep-alive clients, default 4)] [--workers N (server workers, default 2)]";
+keep-alive clients, default 4)] [--workers N (server workers, default 2)] [--server PATH (another \
+orgraph binary, e.g. an earlier build, instead of this one)]";
 
 const SECRET: &str = "orgraph-bench-secret-orgraph-bench-secret";
 const OWNER: &str = "owner@bench.test";
@@ -54,6 +55,7 @@ struct Args {
     rounds: usize,
     clients: usize,
     workers: u32,
+    server: Option<std::path::PathBuf>,
 }
 
 fn args() -> BenchResult<Args> {
@@ -63,6 +65,7 @@ fn args() -> BenchResult<Args> {
         rounds: 5,
         clients: 4,
         workers: 2,
+        server: None,
     };
     read_flags(
         USAGE,
@@ -75,6 +78,7 @@ fn args() -> BenchResult<Args> {
                 "--rounds" => args.rounds = value.parse()?,
                 "--clients" => args.clients = value.parse()?,
                 "--workers" => args.workers = value.parse()?,
+                "--server" => args.server = Some(value.into()),
                 other => return Err(format!("unknown argument {other}\n{USAGE}").into()),
             }
             Ok(())
@@ -103,7 +107,12 @@ fn main() -> BenchResult<()> {
     let scratch = tempfile::tempdir()?;
     // A private copy: the target directory may be shared with other builds.
     let binary = scratch.path().join("orgraph");
-    std::fs::copy(env!("CARGO_BIN_EXE_orgraph"), &binary)?;
+    let source = args
+        .server
+        .clone()
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_orgraph").into());
+    println!("server: {}", source.display());
+    std::fs::copy(&source, &binary)?;
     let database = FreshDatabase::create(args.backend, false)?;
     let server = Server::start(
         &binary,
