@@ -17,6 +17,7 @@ mod concurrency;
 mod connect;
 mod copy;
 mod crash;
+mod distribution;
 mod document_limits;
 mod exposure;
 mod federation;

@@ -101,8 +101,15 @@ pub fn by_client_id(
     conn: &mut DbConnection,
     client_id: &str,
 ) -> QueryResult<Option<(Application, Option<String>)>> {
+    // Through the routing table, whose unique index keeps client ids unique across networks
+    // (the network-scoped `applications` has no index of its own on them).
     applications::table
-        .filter(applications::client_id.eq(client_id))
+        .inner_join(
+            application_identities::table.on(application_identities::network_id
+                .eq(applications::network_id)
+                .and(application_identities::id.eq(applications::id))),
+        )
+        .filter(application_identities::client_id.eq(client_id))
         .select((
             ApplicationRow::as_select(),
             applications::client_secret_hash,

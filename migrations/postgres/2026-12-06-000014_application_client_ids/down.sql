@@ -1,0 +1,1 @@
+ALTER TABLE applications ADD CONSTRAINT applications_client_id_key UNIQUE (client_id);
