@@ -50,7 +50,7 @@ use sha2::{Digest, Sha256};
 
 use orgraph::auth::{TokenKeys, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
 use orgraph::graphql::persisted_queries::{Lookup, PersistedQueries};
-use support::load::{post, round, Expected};
+use support::load::{post, round, Caller, Expected};
 use support::server::{agent, Server};
 use support::{
     human, load_average, median, ms, BackendArg, BenchResult, FreshDatabase, LoadArgs, Machine,
@@ -221,41 +221,6 @@ fn persisted(hash: &str) -> Value {
     json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } })
 }
 
-/// The owner's GraphQL connection, for the setup and the checks.
-struct Owner {
-    agent: ureq::Agent,
-    endpoint: String,
-    authorization: String,
-}
-
-impl Owner {
-    /// Status and body of one POST.
-    fn send(&self, body: &[u8], headers: &[(&str, &str)]) -> BenchResult<(u16, String)> {
-        let mut request = self
-            .agent
-            .post(&self.endpoint)
-            .header("content-type", "application/json")
-            .header("authorization", &self.authorization);
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let mut response = request.send(body)?;
-        let text = response.body_mut().read_to_string()?;
-        Ok((response.status().as_u16(), text))
-    }
-
-    /// The data of an operation that must succeed.
-    fn data(&self, query: &str, variables: Value) -> BenchResult<Value> {
-        let body = json!({ "query": query, "variables": variables }).to_string();
-        let (status, text) = self.send(body.as_bytes(), &[])?;
-        let mut answer: Value = serde_json::from_str(&text)?;
-        if status != 200 || answer.get("errors").is_some() {
-            return Err(format!("HTTP {status}: {query}: {text:.1000}").into());
-        }
-        Ok(answer["data"].take())
-    }
-}
-
 /// One way of sending the operation: the body every request of the mode posts.
 struct Mode {
     label: &'static str,
@@ -302,7 +267,7 @@ fn main() -> BenchResult<()> {
         .issue_user_token(OWNER, None, Utc::now(), chrono::Duration::hours(6))?;
     let endpoint = format!("{}/graphql", server.base);
     let authorization = format!("Bearer {token}");
-    let owner = Owner {
+    let owner = Caller {
         agent: agent(),
         endpoint: endpoint.clone(),
         authorization: authorization.clone(),
@@ -594,7 +559,7 @@ fn in_process(variables: &Value) -> BenchResult<()> {
 /// The network: a root, [`CHILDREN`] sub-organizations, [`GRANDCHILDREN`] below each of the
 /// first [`WITH_GRANDCHILDREN`], settings on the root and on every fourth child, and the
 /// root's lock on `branding`. Returns the root's id.
-fn seed(owner: &Owner) -> BenchResult<String> {
+fn seed(owner: &Caller) -> BenchResult<String> {
     let id = |data: &Value, field: &str| -> BenchResult<String> {
         data[field]["organization"]["id"]
             .as_str()

@@ -33,7 +33,7 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use orgraph::auth::{TokenKeys, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
-use support::load::{post, round, Expected};
+use support::load::{round, Caller, Expected};
 use support::server::{agent, Server};
 use support::{
     load_average, median, read_flags, BackendArg, BenchResult, FreshDatabase, Machine, Samples,
@@ -126,22 +126,17 @@ fn main() -> BenchResult<()> {
     let endpoint = format!("{}/graphql", server.base);
     let bearer = format!("Bearer {token}");
 
-    let setup = agent();
-    let mutate = |query: &str, variables: Value| -> BenchResult<Value> {
-        let body = json!({ "query": query, "variables": variables }).to_string();
-        let text = post(&setup, &endpoint, &bearer, body.as_bytes())?;
-        let answer: Value = serde_json::from_str(&text)?;
-        if answer.get("errors").is_some() {
-            return Err(format!("{query}: {text:.1000}").into());
-        }
-        Ok(answer["data"].clone())
+    let owner = Caller {
+        agent: agent(),
+        endpoint: endpoint.clone(),
+        authorization: bearer.clone(),
     };
-    let hq = mutate(
+    let hq = owner.data(
         "mutation { addOrganization(input: { name: \"HQ\" }) { organization { id } } }",
         json!({}),
     )?["addOrganization"]["organization"]["id"]
         .clone();
-    let region = mutate(
+    let region = owner.data(
         "mutation($input: AddSubOrganizationInput!) { addSubOrganization(input: $input) { organization { id } } }",
         json!({ "input": { "parentId": hq, "name": "EMEA" } }),
     )?["addSubOrganization"]["organization"]["id"]
@@ -177,23 +172,21 @@ fn main() -> BenchResult<()> {
     // Each kind's expected answer and statements, then the warm-up.
     let mut expected = Vec::new();
     for kind in &kinds {
-        let text = post(&setup, &endpoint, &kind.authorization, &kind.body)?;
+        let caller = Caller {
+            agent: agent(),
+            endpoint: endpoint.clone(),
+            authorization: kind.authorization.clone(),
+        };
+        let (status, text) = caller.send(&kind.body, &[])?;
         let json: Value = serde_json::from_str(&text)?;
-        if json.get("errors").is_some() {
-            return Err(format!("{}: {text:.1000}", kind.label).into());
+        if status != 200 || json.get("errors").is_some() {
+            return Err(format!("{}: HTTP {status}: {text:.1000}", kind.label).into());
         }
         for _ in 0..WARM_UP {
-            post(&setup, &endpoint, &kind.authorization, &kind.body)?;
+            caller.send(&kind.body, &[])?;
         }
-        let mut counted = setup
-            .post(&endpoint)
-            .header("content-type", "application/json")
-            .header("x-orgraph-debug", "statements");
-        if !kind.authorization.is_empty() {
-            counted = counted.header("authorization", &kind.authorization);
-        }
-        let counted: Value =
-            serde_json::from_str(&counted.send(&kind.body[..])?.body_mut().read_to_string()?)?;
+        let (_, counted) = caller.send(&kind.body, &[("x-orgraph-debug", "statements")])?;
+        let counted: Value = serde_json::from_str(&counted)?;
         println!(
             "{}: {} statements once warm",
             kind.label, counted["extensions"]["statements"]

@@ -74,49 +74,83 @@ fn a_cached_caller_costs_no_statement(backend: Backend) {
     assert!(statements(&after_write) >= 1, "{:?}", after_write.body);
 }
 
-fn a_revoked_grant_bites_in_another_process(backend: Backend) {
+/// Two server processes on one database; the owner of HQ gives Bob `EMPLOYEE` there through
+/// `mutation` (its `input` completed with HQ, Bob and the role) on the first, and Bob reads
+/// HQ on the second (from its cache the second time).
+struct TwoProcesses {
+    first: TestServer,
+    second: TestServer,
+    owner: String,
+    hq: String,
+    bob: String,
+}
+
+fn two_processes(backend: Backend, mutation: &str) -> (TwoProcesses, Value) {
     let first = TestServer::start(backend);
     let second = first.sibling(&[]);
     let owner = first.token("owner@acme.example");
     let hq = id(&first.add_organization(&owner, "HQ"));
     let reply = first.gql(
         Some(&owner),
-        "mutation($input: GrantRoleInput!) { grantRole(input: $input) { grant { id } } }",
+        mutation,
         json!({ "input": { "organizationId": hq, "email": "bob@acme.example", "role": "EMPLOYEE" } }),
     );
-    let grant = reply.ok()["grantRole"]["grant"]["id"].clone();
+    let data = reply.ok().clone();
     let bob = first.token("bob@acme.example");
     assert!(reads(&second, &bob, &hq));
+    let world = TwoProcesses {
+        first,
+        second,
+        owner,
+        hq,
+        bob,
+    };
+    (world, data)
+}
+
+fn a_revoked_grant_bites_in_another_process(backend: Backend) {
+    let (w, data) = two_processes(
+        backend,
+        "mutation($input: GrantRoleInput!) { grantRole(input: $input) { grant { id } } }",
+    );
+    let TwoProcesses {
+        first,
+        second,
+        owner,
+        hq,
+        bob,
+    } = &w;
+    let grant = data["grantRole"]["grant"]["id"].clone();
 
     first
         .gql(
-            Some(&owner),
+            Some(owner.as_str()),
             "mutation($input: RevokeGrantInput!) { revokeGrant(input: $input) { revokedGrantId } }",
             json!({ "input": { "organizationId": hq, "grantId": grant } }),
         )
         .ok();
-    assert!(!reads(&first, &bob, &hq), "at once where it was revoked");
-    eventually("the revoked grant bites", || !reads(&second, &bob, &hq));
+    assert!(!reads(first, bob, hq), "at once where it was revoked");
+    eventually("the revoked grant bites", || !reads(second, bob, hq));
 }
 
 fn a_suspended_member_loses_access_in_another_process(backend: Backend) {
-    let first = TestServer::start(backend);
-    let second = first.sibling(&[]);
-    let owner = first.token("owner@acme.example");
-    let hq = id(&first.add_organization(&owner, "HQ"));
-    let reply = first.gql(
-        Some(&owner),
+    let (w, data) = two_processes(
+        backend,
         "mutation($input: InviteMemberInput!) { inviteMember(input: $input) { member { id } } }",
-        json!({ "input": { "organizationId": hq, "email": "bob@acme.example", "role": "EMPLOYEE" } }),
     );
-    let member = reply.ok()["inviteMember"]["member"]["id"].clone();
-    let bob = first.token("bob@acme.example");
-    assert!(reads(&second, &bob, &hq));
+    let TwoProcesses {
+        first,
+        second,
+        owner,
+        hq,
+        bob,
+    } = &w;
+    let member = data["inviteMember"]["member"]["id"].clone();
 
     let suspend = |status: &str| {
         first
             .gql(
-                Some(&owner),
+                Some(owner.as_str()),
                 "mutation($input: UpdateMemberStatusInput!) { updateMemberStatus(input: $input) { member { status } } }",
                 json!({ "input": { "memberId": member, "status": status } }),
             )
@@ -124,10 +158,10 @@ fn a_suspended_member_loses_access_in_another_process(backend: Backend) {
             .clone()
     };
     assert_eq!(suspend("SUSPENDED"), "SUSPENDED");
-    assert!(!reads(&first, &bob, &hq), "at once where it was suspended");
-    eventually("the suspension bites", || !reads(&second, &bob, &hq));
+    assert!(!reads(first, bob, hq), "at once where it was suspended");
+    eventually("the suspension bites", || !reads(second, bob, hq));
     assert_eq!(suspend("ACTIVE"), "ACTIVE");
-    eventually("the reinstatement counts", || reads(&second, &bob, &hq));
+    eventually("the reinstatement counts", || reads(second, bob, hq));
 }
 
 fn a_revoked_authorization_bites_in_another_process(backend: Backend) {

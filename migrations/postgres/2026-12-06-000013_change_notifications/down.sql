@@ -1,12 +1,13 @@
 DROP TRIGGER sessions_deleted ON sessions;
 DROP TRIGGER sessions_ended ON sessions;
-DROP TRIGGER oauth_token_families_changed ON oauth_token_families;
-DROP TRIGGER authorizations_changed ON authorizations;
-DROP TRIGGER applications_changed ON applications;
-DROP TRIGGER custom_roles_changed ON custom_roles;
-DROP TRIGGER members_changed ON members;
-DROP TRIGGER grants_changed ON grants;
-DROP TRIGGER organizations_changed ON organizations;
-DROP TRIGGER user_identities_changed ON user_identities;
-DROP TRIGGER users_changed ON users;
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['users', 'user_identities', 'organizations', 'grants', 'members',
+        'custom_roles', 'applications', 'authorizations', 'oauth_token_families']
+    LOOP
+        EXECUTE format('DROP TRIGGER %I ON %I', t || '_changed', t);
+    END LOOP;
+END
+$$;
 DROP FUNCTION orgraph_changed();

@@ -10,24 +10,17 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER users_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON users
-    FOR EACH STATEMENT EXECUTE FUNCTION orgraph_changed();
-CREATE TRIGGER user_identities_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON user_identities
-    FOR EACH STATEMENT EXECUTE FUNCTION orgraph_changed();
-CREATE TRIGGER organizations_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON organizations
-    FOR EACH STATEMENT EXECUTE FUNCTION orgraph_changed();
-CREATE TRIGGER grants_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON grants
-    FOR EACH STATEMENT EXECUTE FUNCTION orgraph_changed();
-CREATE TRIGGER members_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON members
-    FOR EACH STATEMENT EXECUTE FUNCTION orgraph_changed();
-CREATE TRIGGER custom_roles_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON custom_roles
-    FOR EACH STATEMENT EXECUTE FUNCTION orgraph_changed();
-CREATE TRIGGER applications_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON applications
-    FOR EACH STATEMENT EXECUTE FUNCTION orgraph_changed();
-CREATE TRIGGER authorizations_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON authorizations
-    FOR EACH STATEMENT EXECUTE FUNCTION orgraph_changed();
-CREATE TRIGGER oauth_token_families_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON oauth_token_families
-    FOR EACH STATEMENT EXECUTE FUNCTION orgraph_changed();
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['users', 'user_identities', 'organizations', 'grants', 'members',
+        'custom_roles', 'applications', 'authorizations', 'oauth_token_families']
+    LOOP
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I '
+            'FOR EACH STATEMENT EXECUTE FUNCTION orgraph_changed()', t || '_changed', t);
+    END LOOP;
+END
+$$;
 -- A session's use moves last_seen_at forward once a minute: no change to what is cached.
 -- Ending it, or moving any of its times back, is.
 CREATE TRIGGER sessions_ended AFTER UPDATE ON sessions

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::server::agent;
 use super::BenchResult;
@@ -164,4 +164,42 @@ pub fn post(
         return Err(format!("HTTP {}: {text:.2000}", response.status()));
     }
     Ok(text)
+}
+
+/// One caller's GraphQL connection, for a benchmark's setup and checks (`authorization`:
+/// empty for none).
+pub struct Caller {
+    pub agent: ureq::Agent,
+    pub endpoint: String,
+    pub authorization: String,
+}
+
+impl Caller {
+    /// Status and body of one POST.
+    pub fn send(&self, body: &[u8], headers: &[(&str, &str)]) -> BenchResult<(u16, String)> {
+        let mut request = self
+            .agent
+            .post(&self.endpoint)
+            .header("content-type", "application/json");
+        if !self.authorization.is_empty() {
+            request = request.header("authorization", &self.authorization);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let mut response = request.send(body)?;
+        let text = response.body_mut().read_to_string()?;
+        Ok((response.status().as_u16(), text))
+    }
+
+    /// The data of an operation that must succeed.
+    pub fn data(&self, query: &str, variables: Value) -> BenchResult<Value> {
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let (status, text) = self.send(body.as_bytes(), &[])?;
+        let mut answer: Value = serde_json::from_str(&text)?;
+        if status != 200 || answer.get("errors").is_some() {
+            return Err(format!("HTTP {status}: {query}: {text:.1000}").into());
+        }
+        Ok(answer["data"].take())
+    }
 }

@@ -9,7 +9,7 @@ use crate::service::queries::CountQuery;
 
 use super::batch_loader::BatchLoader;
 use super::context::{access, loaders, services};
-use super::loaders::ManagedContractAccountLoader;
+use super::loaders::ContractAccountLoader;
 use super::pagination::{encode_cursor, page_info, split_page, PageInfo};
 
 pub struct ContractAccountNode(pub ContractAccount);
@@ -23,9 +23,9 @@ pub async fn managed_account(
     let loader = loaders(ctx)?
         .managed_contract_accounts
         .get_or_try_init(|| async {
-            Ok::<_, async_graphql::Error>(BatchLoader::new(ManagedContractAccountLoader {
+            Ok::<_, async_graphql::Error>(BatchLoader::new(ContractAccountLoader {
                 services: services(ctx)?.clone(),
-                manager: access(ctx)?.account_manager().await?,
+                managed_by: Some(access(ctx)?.account_manager().await?),
             }))
         })
         .await?;

@@ -62,7 +62,12 @@ impl BatchLoad for OrganizationByPathLoader {
     }
 }
 
-pub struct ContractAccountLoader(pub Services);
+/// Contract accounts by id: every one asked for (`Organization.contractAccount`, shown to
+/// whoever reads the organization), or only those `managed_by` manages (the others absent).
+pub struct ContractAccountLoader {
+    pub services: Services,
+    pub managed_by: Option<AccountManager>,
+}
 
 impl BatchLoad for ContractAccountLoader {
     type Key = ContractAccountId;
@@ -72,30 +77,14 @@ impl BatchLoad for ContractAccountLoader {
         &self,
         keys: &[ContractAccountId],
     ) -> LoadResult<ContractAccountId, ContractAccount> {
-        let found = self.0.contract_accounts_by_id(keys.to_vec()).await?;
-        Ok(found.into_iter().map(|a| (a.id, a)).collect())
-    }
-}
-
-/// The contract accounts the caller manages, by id (the others are absent). Built on first
-/// use, with the caller's [`AccountManager`].
-pub struct ManagedContractAccountLoader {
-    pub services: Services,
-    pub manager: AccountManager,
-}
-
-impl BatchLoad for ManagedContractAccountLoader {
-    type Key = ContractAccountId;
-    type Value = ContractAccount;
-
-    async fn load(
-        &self,
-        keys: &[ContractAccountId],
-    ) -> LoadResult<ContractAccountId, ContractAccount> {
-        let found = self
-            .services
-            .managed_accounts_by_id(self.manager.clone(), keys.to_vec())
-            .await?;
+        let found = match &self.managed_by {
+            None => self.services.contract_accounts_by_id(keys.to_vec()).await?,
+            Some(manager) => {
+                self.services
+                    .managed_accounts_by_id(manager.clone(), keys.to_vec())
+                    .await?
+            }
+        };
         Ok(found.into_iter().map(|a| (a.id, a)).collect())
     }
 }
@@ -605,7 +594,8 @@ pub struct Loaders {
     pub organizations: BatchLoader<OrganizationLoader>,
     pub organizations_by_path: BatchLoader<OrganizationByPathLoader>,
     pub contract_accounts: BatchLoader<ContractAccountLoader>,
-    pub managed_contract_accounts: tokio::sync::OnceCell<BatchLoader<ManagedContractAccountLoader>>,
+    /// Built on first use, with the caller's [`AccountManager`].
+    pub managed_contract_accounts: tokio::sync::OnceCell<BatchLoader<ContractAccountLoader>>,
     pub users: BatchLoader<UserLoader>,
     pub children: BatchLoader<ChildrenLoader>,
     pub child_counts: BatchLoader<ChildCountLoader>,
@@ -630,7 +620,10 @@ impl Loaders {
         Self {
             organizations: BatchLoader::new(OrganizationLoader(services.clone())),
             organizations_by_path: BatchLoader::new(OrganizationByPathLoader(services.clone())),
-            contract_accounts: BatchLoader::new(ContractAccountLoader(services.clone())),
+            contract_accounts: BatchLoader::new(ContractAccountLoader {
+                services: services.clone(),
+                managed_by: None,
+            }),
             managed_contract_accounts: tokio::sync::OnceCell::new(),
             users: BatchLoader::new(UserLoader(services.clone())),
             children: BatchLoader::new(ChildrenLoader(services.clone())),

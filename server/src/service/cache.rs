@@ -10,11 +10,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::auth::ApplicationCaller;
-use crate::domain::ids::{NetworkId, TokenFamilyId, UserId};
-use crate::domain::permissions::PlacedGrant;
+use crate::domain::ids::{TokenFamilyId, UserId};
 use crate::domain::session::Session;
 use crate::domain::user::User;
 use crate::store::Changes;
+
+use super::access::GrantsByNetwork;
 
 const CAPACITY: usize = 10_000;
 const TIME_TO_LIVE: Duration = Duration::from_secs(60);
@@ -43,7 +44,7 @@ pub enum Cached {
     User(User),
     Application(ApplicationCaller),
     Session(Session, User),
-    Grants(Arc<Vec<(NetworkId, PlacedGrant)>>),
+    Grants(Arc<GrantsByNetwork>),
 }
 
 struct Entry {

@@ -2,8 +2,6 @@
 //! account is used; its creator while unused); anyone who can read an organization sees that
 //! organization's account through it.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 
 use crate::auth::Principal;
@@ -11,11 +9,11 @@ use crate::domain::contract_account::{
     validate_account_name, validate_email, validate_plan, AccountManager, ContractAccount,
     DEFAULT_PLAN,
 };
-use crate::domain::ids::{ContractAccountId, NetworkId};
-use crate::domain::permissions::{scopes_with, Permission, PlacedGrant};
+use crate::domain::ids::ContractAccountId;
+use crate::domain::permissions::{scopes_with, Permission};
 use crate::store::{contract_accounts, organizations, DbConnection};
 
-use super::access::{person, placed_grants};
+use super::access::{by_network, person, placed_grants, GrantsByNetwork};
 use super::audit::{record_global, Change};
 use super::error::{ApiError, ApiResult};
 use super::Services;
@@ -180,24 +178,21 @@ pub fn account_manager(
     conn: &mut DbConnection,
     principal: &Principal,
 ) -> ApiResult<AccountManager> {
-    let mut by_network: BTreeMap<NetworkId, Vec<PlacedGrant>> = BTreeMap::new();
-    for (network, grant) in placed_grants(conn, principal, None)? {
-        by_network.entry(network).or_default().push(grant);
-    }
-    Ok(manager_from(
-        principal,
-        by_network.iter().map(|(n, g)| (*n, g.as_slice())),
-    ))
+    let grants = by_network(placed_grants(conn, principal, None)?);
+    Ok(manager_from(principal, &grants))
 }
 
 /// [`AccountManager`] of a principal with these grants.
-pub fn manager_from<'a>(
-    principal: &Principal,
-    grants_by_network: impl IntoIterator<Item = (NetworkId, &'a [PlacedGrant])>,
-) -> AccountManager {
+pub fn manager_from(principal: &Principal, grants: &GrantsByNetwork) -> AccountManager {
     AccountManager {
         person: principal.person().map(|user| user.id),
-        billing: scopes_with(grants_by_network, Permission::BillingManage, None),
+        billing: scopes_with(
+            grants
+                .iter()
+                .map(|(network, held)| (*network, held.as_slice())),
+            Permission::BillingManage,
+            None,
+        ),
     }
 }
 

@@ -10,7 +10,7 @@ mod request;
 
 pub use request::{Access, NetworkAccess};
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use crate::auth::{ApplicationCaller, DirectoryCaller, Principal};
 use crate::domain::authorization::placed_grant;
@@ -24,6 +24,18 @@ use crate::store::{
 };
 
 use super::error::{ApiError, ApiResult};
+
+/// A caller's grants by network, as every decision over several networks takes them.
+pub type GrantsByNetwork = HashMap<NetworkId, Vec<PlacedGrant>>;
+
+/// [`placed_grants`] by network.
+pub fn by_network(placed: Vec<(NetworkId, PlacedGrant)>) -> GrantsByNetwork {
+    let mut grouped = GrantsByNetwork::new();
+    for (network, grant) in placed {
+        grouped.entry(network).or_default().push(grant);
+    }
+    grouped
+}
 
 /// The caller's grants, placed in their trees: in `networks`, or everywhere. Read fresh: an
 /// application's authorization revoked since the request began answers `UNAUTHENTICATED`.
@@ -300,10 +312,7 @@ pub fn visible_users(
     if others.is_empty() {
         return Ok(visible);
     }
-    let mut reader: BTreeMap<NetworkId, Vec<PlacedGrant>> = BTreeMap::new();
-    for (network, grant) in placed_grants(conn, principal, None)? {
-        reader.entry(network).or_default().push(grant);
-    }
+    let reader = by_network(placed_grants(conn, principal, None)?);
     let networks: Vec<NetworkId> = reader.keys().copied().collect();
     for (user, network, placement) in members::placements_of_users(conn, &networks, &others)? {
         let held = reader.get(&network).map(Vec::as_slice).unwrap_or_default();

@@ -20,7 +20,7 @@ use crate::service::cache::{Cached, Key, ReadCache};
 use crate::service::contract_accounts::manager_from;
 use crate::service::{ApiError, ApiResult, Services};
 
-use super::{check, placed_grants};
+use super::{by_network, check, placed_grants, GrantsByNetwork};
 
 /// What one request's caller may see and do, for reads (write transactions ask the functions
 /// of `service::access`, over the same grants read fresh); the rules themselves are `domain`
@@ -28,7 +28,7 @@ use super::{check, placed_grants};
 pub struct Access {
     services: Services,
     principal: Option<Principal>,
-    grants: tokio::sync::OnceCell<HashMap<NetworkId, Vec<PlacedGrant>>>,
+    grants: tokio::sync::OnceCell<Arc<GrantsByNetwork>>,
 }
 
 impl Access {
@@ -46,9 +46,10 @@ impl Access {
     }
 
     /// The caller's grants in every network.
-    pub async fn everywhere(&self) -> ApiResult<&HashMap<NetworkId, Vec<PlacedGrant>>> {
+    pub async fn everywhere(&self) -> ApiResult<&GrantsByNetwork> {
         let principal = self.principal()?.clone();
-        self.grants
+        let grants = self
+            .grants
             .get_or_try_init(|| async {
                 // Found live when the request was authenticated: no second read.
                 let found = match &principal {
@@ -56,24 +57,19 @@ impl Access {
                     Principal::Directory(caller) => Some((caller.network_id, &caller.grant)),
                     Principal::User(_) => None,
                 };
-                if let Some((network, grant)) = found {
-                    return Ok(HashMap::from([(network, vec![grant.clone()])]));
+                match found {
+                    Some((network, grant)) => {
+                        Ok(Arc::new(HashMap::from([(network, vec![grant.clone()])])))
+                    }
+                    None => self.person_grants(principal).await,
                 }
-                let placed = self.person_grants(principal).await?;
-                let mut by_network: HashMap<NetworkId, Vec<PlacedGrant>> = HashMap::new();
-                for (network, grant) in placed.iter() {
-                    by_network.entry(*network).or_default().push(grant.clone());
-                }
-                Ok(by_network)
             })
-            .await
+            .await?;
+        Ok(grants)
     }
 
     /// A person's grants everywhere, from the cache while the database is unchanged.
-    async fn person_grants(
-        &self,
-        principal: Principal,
-    ) -> ApiResult<Arc<Vec<(NetworkId, PlacedGrant)>>> {
+    async fn person_grants(&self, principal: Principal) -> ApiResult<Arc<GrantsByNetwork>> {
         let services = &self.services;
         let key = principal.user_id().map(Key::Grants);
         if let Some(key) = &key {
@@ -83,18 +79,17 @@ impl Access {
             }
         }
         let stamp = ReadCache::stamp(services.store.changes());
-        let placed = Arc::new(
-            services
-                .store
-                .read(move |conn| placed_grants(conn, &principal, None))
-                .await?,
-        );
+        let placed = services
+            .store
+            .read(move |conn| placed_grants(conn, &principal, None))
+            .await?;
+        let grouped = Arc::new(by_network(placed));
         if let Some(key) = key {
             services
                 .cache
-                .put(key, Cached::Grants(placed.clone()), stamp);
+                .put(key, Cached::Grants(grouped.clone()), stamp);
         }
-        Ok(placed)
+        Ok(grouped)
     }
 
     /// The caller's access in one network, for deciding about many of its organizations
@@ -177,13 +172,7 @@ impl Access {
 
     /// Who the caller manages contract accounts as.
     pub async fn account_manager(&self) -> ApiResult<AccountManager> {
-        let grants = self.everywhere().await?;
-        Ok(manager_from(
-            self.principal()?,
-            grants
-                .iter()
-                .map(|(network, held)| (*network, held.as_slice())),
-        ))
+        Ok(manager_from(self.principal()?, self.everywhere().await?))
     }
 
     /// Where the caller holds `permission`, in every network (or inside `within`): what a
