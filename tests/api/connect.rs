@@ -427,6 +427,7 @@ fn a_confidential_client_is_authorized_and_its_token_stays_in_its_organization(b
     let params = redirect_params(&denied);
     assert_eq!(params["error"], "access_denied");
     assert_eq!(params["state"], "xyz-state");
+    crate::harness::invariants::assert_routes_match(&connect.server.db);
 }
 
 fn refresh_rotates_and_a_replayed_refresh_token_revokes_the_family(backend: Backend) {

@@ -347,6 +347,8 @@ fn copies_take_exactly_what_the_flags_ask_for(backend: Backend) {
             json!({ "input": { "organizationId": id(&all), "roleId": copied_auditor } }),
         )
         .ok();
+    // The deleted role's routing row went with it.
+    crate::harness::invariants::assert_routes_match(&world.server.db);
     world.update_integration(
         &t.google,
         json!({ "configuration": { "domain": "changed.example" } }),

@@ -2,9 +2,8 @@
 //! need every primary key and unique constraint of a network-scoped table to include
 //! `network_id`, and every foreign key between two of them to include it too. This test reads
 //! PostgreSQL's catalog after all migrations and fails when a table breaks that, or when a
-//! table without `network_id` is not declared global (a reference table). The debts known
-//! today are listed: fixing one fails the test until it is struck from the list, so the list
-//! only shrinks (docs/SCALING.md explains each).
+//! table without `network_id` is not declared global (a reference table or a routing table;
+//! docs/SCALING.md distributes each).
 
 use std::collections::BTreeSet;
 
@@ -25,6 +24,7 @@ const GLOBAL: &[&str] = &[
     "oauth_token_families",
     "oauth_codes",
     "oauth_refresh_tokens",
+    "account_audit_events",
 ];
 
 /// Tables that route an id to its network: global by nature.
@@ -34,19 +34,7 @@ const ROUTING: &[&str] = &[
     "custom_role_networks",
     "integration_networks",
     "application_identities",
-];
-
-/// What stands between the schema and co-location today (docs/SCALING.md).
-const KNOWN_DEBTS: &[&str] = &[
-    "audit_events: PRIMARY KEY (id)",
-    "authorizations: PRIMARY KEY (id)",
-    "authorizations: CREATE UNIQUE INDEX authorizations_one_per_organization ON public.authorizations USING btree (application_id, organization_id)",
-    "application_identities: FOREIGN KEY (network_id, id) REFERENCES applications(network_id, id) ON DELETE CASCADE",
-    "custom_role_networks: FOREIGN KEY (network_id, id) REFERENCES custom_roles(network_id, id) ON DELETE CASCADE",
-    "integration_networks: FOREIGN KEY (network_id, id) REFERENCES integrations(network_id, id) ON DELETE CASCADE",
-    "member_networks: FOREIGN KEY (network_id, id) REFERENCES members(network_id, id) ON DELETE CASCADE",
-    "oauth_codes: FOREIGN KEY (authorization_id) REFERENCES authorizations(id)",
-    "oauth_token_families: FOREIGN KEY (authorization_id) REFERENCES authorizations(id)",
+    "authorization_networks",
 ];
 
 #[derive(QueryableByName)]
@@ -136,16 +124,9 @@ fn network_scoped_tables_can_be_distributed_by_network() {
             broken.insert(format!("{table}: {}", rule.definition));
         }
     }
-    let known: BTreeSet<String> = KNOWN_DEBTS.iter().map(|d| (*d).to_owned()).collect();
-    let new: Vec<&String> = broken.difference(&known).collect();
-    let paid: Vec<&String> = known.difference(&broken).collect();
     assert!(
-        new.is_empty(),
+        broken.is_empty(),
         "these keep a network's rows from living together: include network_id \
-         (docs/SCALING.md): {new:#?}"
-    );
-    assert!(
-        paid.is_empty(),
-        "fixed: strike these from KNOWN_DEBTS and docs/SCALING.md: {paid:#?}"
+         (docs/SCALING.md): {broken:#?}"
     );
 }

@@ -61,12 +61,85 @@ fn contract_account_marks_are_computed_for_existing_organizations(backend: Backe
     drop(server);
 
     let store = db.connect();
-    // Back to before the marks (two migrations came after them), and up again.
-    for _ in 0..3 {
+    // Back to before the marks (three migrations came after them), and up again.
+    for _ in 0..4 {
         store.revert_last_migration().expect("down");
     }
     store.run_migrations().expect("up again");
     assert_eq!(assert_tree_invariants(&db), 5);
+}
+
+on_both_backends!(distribution_keys_keep_existing_rows);
+
+/// The migration that keys every network's rows by network moves what exists: contract
+/// accounts' events to their own table, authorizations into their routing table, token
+/// families' authorization network filled in.
+fn distribution_keys_keep_existing_rows(backend: Backend) {
+    use diesel::RunQueryDsl;
+    let db = TestDatabase::create(backend);
+    let store = db.connect();
+    store.run_migrations().expect("up");
+    store
+        .revert_last_migration()
+        .expect("down to before the keys");
+    let mut conn = store.read_connection().expect("connection");
+    for statement in [
+        "INSERT INTO users (id, email, email_key, created_at) \
+         VALUES ('u1', 'ada@example.com', 'ada@example.com', '2026-12-01 10:00:00')",
+        "INSERT INTO audit_events (id, network_id, organization_id, actor_user_id, action, occurred_at) \
+         VALUES ('e1', NULL, NULL, 'u1', 'createContractAccount', '2026-12-01 10:00:00'), \
+                ('e2', 'n1', 'o1', 'u1', 'addOrganization', '2026-12-01 10:00:01')",
+        "INSERT INTO authorizations (id, application_network_id, application_id, network_id, \
+             organization_id, scopes, include_sub_organizations, granted_by, created_at, updated_at) \
+         VALUES ('a1', 'n2', 'app1', 'n1', 'o1', 'organization:read', FALSE, 'u1', \
+             '2026-12-01 10:00:00', '2026-12-01 10:00:00')",
+        "INSERT INTO oauth_token_families (id, authorization_id, scopes, created_at) \
+         VALUES ('f1', 'a1', 'organization:read', '2026-12-01 10:00:00')",
+    ] {
+        diesel::sql_query(statement)
+            .execute(&mut *conn)
+            .expect(statement);
+    }
+    drop(conn);
+    store.run_migrations().expect("up again");
+
+    #[derive(diesel::QueryableByName, Debug, PartialEq)]
+    struct Pair {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        a: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        b: String,
+    }
+    let mut conn = store.read_connection().expect("connection");
+    let mut read = |sql: &str| -> Vec<Pair> { diesel::sql_query(sql).load(&mut *conn).expect(sql) };
+    assert_eq!(
+        read("SELECT id AS a, action AS b FROM account_audit_events"),
+        [Pair {
+            a: "e1".into(),
+            b: "createContractAccount".into()
+        }]
+    );
+    assert_eq!(
+        read("SELECT id AS a, network_id AS b FROM audit_events"),
+        [Pair {
+            a: "e2".into(),
+            b: "n1".into()
+        }]
+    );
+    assert_eq!(
+        read("SELECT id AS a, network_id AS b FROM authorization_networks"),
+        [Pair {
+            a: "a1".into(),
+            b: "n1".into()
+        }]
+    );
+    assert_eq!(
+        read("SELECT id AS a, authorization_network_id AS b FROM oauth_token_families"),
+        [Pair {
+            a: "f1".into(),
+            b: "n1".into()
+        }]
+    );
 }
 
 on_both_backends!(migrate_command_prepares_an_empty_database);

@@ -96,7 +96,7 @@ impl Services {
                     Standing::Revoke => {}
                 }
                 let org = customer_organization(conn, &found)?;
-                let was_live = authorizations::revoke(conn, found.id, now)?;
+                let was_live = authorizations::revoke(conn, found.network_id, found.id, now)?;
                 let revoked = authorizations::find(conn, id)?.ok_or(ApiError::NotFound)?;
                 // Revoking a revoked authorization changes nothing, and is not audited.
                 if let Some(org) = org.filter(|_| was_live) {

@@ -282,6 +282,7 @@ impl Services {
                 check_grantable(valid.scopes, held).map_err(redirect)?;
                 let existing = store::for_application_and_organization(
                     conn,
+                    network,
                     valid.application.id,
                     org.id,
                 )?;
@@ -384,7 +385,7 @@ impl Services {
                     .filter(|a| a.revoked_at.is_none())
                     .ok_or_else(|| invalid_grant("the authorization was revoked"))?;
                 let family = TokenFamilyId::new_random();
-                store::insert_family(conn, family, authorization.id, stored.scopes, now)?;
+                store::insert_family(conn, family, &authorization, stored.scopes, now)?;
                 store::set_code_family(conn, &code_hash, family)?;
                 issue(
                     conn,
@@ -498,10 +499,16 @@ impl Services {
                 let Ok(organization) = organization.parse::<OrganizationId>() else {
                     return Ok(());
                 };
+                let Some((_, network)) = organizations::networks_of(conn, &[organization])?
+                    .into_iter()
+                    .next()
+                else {
+                    return Ok(());
+                };
                 if let Some(found) =
-                    store::for_application_and_organization(conn, app.id, organization)?
+                    store::for_application_and_organization(conn, network, app.id, organization)?
                 {
-                    if store::revoke(conn, found.id, now)? {
+                    if store::revoke(conn, found.network_id, found.id, now)? {
                         let org = organizations::in_network(
                             conn,
                             found.network_id,
@@ -740,7 +747,7 @@ fn issue(
         .last_used_at
         .is_none_or(|at| now - at >= chrono::Duration::minutes(1))
     {
-        store::mark_used(conn, authorization.id, now)?;
+        store::mark_used(conn, authorization.network_id, authorization.id, now)?;
     }
     Ok(IssuedTokens {
         access_token,

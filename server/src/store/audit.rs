@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::models::{naive, parse_id, utc};
-use super::schema::audit_events;
+use super::schema::{account_audit_events, audit_events};
 use super::DbConnection;
 use crate::domain::audit::{Actor, AuditEvent};
 use crate::domain::ids::{AuditEventId, NetworkId, OrganizationId};
@@ -50,9 +50,49 @@ impl NewEvent {
     }
 }
 
+/// An event of a contract account: global, like the account.
+#[derive(Insertable)]
+#[diesel(table_name = account_audit_events, treat_none_as_default_value = false)]
+struct NewAccountEvent {
+    id: String,
+    actor_user_id: Option<String>,
+    actor_application_id: Option<String>,
+    actor_scim_token_id: Option<String>,
+    action: String,
+    target_id: Option<String>,
+    before_state: Option<String>,
+    after_state: Option<String>,
+    occurred_at: NaiveDateTime,
+}
+
+impl From<NewEvent> for NewAccountEvent {
+    fn from(e: NewEvent) -> Self {
+        Self {
+            id: e.id,
+            actor_user_id: e.actor_user_id,
+            actor_application_id: e.actor_application_id,
+            actor_scim_token_id: e.actor_scim_token_id,
+            action: e.action,
+            target_id: e.target_id,
+            before_state: e.before_state,
+            after_state: e.after_state,
+            occurred_at: e.occurred_at,
+        }
+    }
+}
+
+/// Events of a network go to `audit_events`, kept with the network's rows; events of no
+/// network (contract accounts) to `account_audit_events`.
 pub fn append(conn: &mut DbConnection, event: &AuditEvent) -> QueryResult<()> {
+    let row = NewEvent::of(event);
+    if row.network_id.is_none() {
+        return diesel::insert_into(account_audit_events::table)
+            .values(NewAccountEvent::from(row))
+            .execute(conn)
+            .map(|_| ());
+    }
     diesel::insert_into(audit_events::table)
-        .values(NewEvent::of(event))
+        .values(row)
         .execute(conn)
         .map(|_| ())
 }
@@ -60,6 +100,9 @@ pub fn append(conn: &mut DbConnection, event: &AuditEvent) -> QueryResult<()> {
 /// Appends events several hundred per statement: a directory step audits a member, its
 /// grants and the directory's own change together.
 pub fn append_many(conn: &mut DbConnection, events: &[AuditEvent]) -> QueryResult<()> {
+    if events.iter().any(|e| e.network_id.is_none()) {
+        return events.iter().try_for_each(|e| append(conn, e));
+    }
     let rows: Vec<NewEvent> = events.iter().map(NewEvent::of).collect();
     // A multi-row insert is backend-specific in diesel (see STACK-NOTES).
     for chunk in rows.chunks(500) {

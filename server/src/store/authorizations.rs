@@ -7,7 +7,8 @@ use diesel::prelude::*;
 use super::models::{naive, parse_id, utc};
 use super::raw_sql::RawSql;
 use super::schema::{
-    authorizations, oauth_codes, oauth_refresh_tokens, oauth_signing_keys, oauth_token_families,
+    authorization_networks, authorizations, oauth_codes, oauth_refresh_tokens, oauth_signing_keys,
+    oauth_token_families,
 };
 use super::DbConnection;
 use crate::domain::authorization::Authorization;
@@ -77,9 +78,15 @@ fn from_rows(rows: Vec<AuthorizationRow>) -> QueryResult<Vec<Authorization>> {
         .collect()
 }
 
+/// An authorization by id alone: its network from the routing table, in the same statement.
 pub fn find(conn: &mut DbConnection, id: AuthorizationId) -> QueryResult<Option<Authorization>> {
     authorizations::table
-        .find(id.to_string())
+        .inner_join(
+            authorization_networks::table.on(authorization_networks::network_id
+                .eq(authorizations::network_id)
+                .and(authorization_networks::id.eq(authorizations::id))),
+        )
+        .filter(authorization_networks::id.eq(id.to_string()))
         .select(AuthorizationRow::as_select())
         .first(conn)
         .optional()?
@@ -89,10 +96,12 @@ pub fn find(conn: &mut DbConnection, id: AuthorizationId) -> QueryResult<Option<
 
 pub fn for_application_and_organization(
     conn: &mut DbConnection,
+    network: NetworkId,
     application: ApplicationId,
     organization: OrganizationId,
 ) -> QueryResult<Option<Authorization>> {
     authorizations::table
+        .filter(authorizations::network_id.eq(network.to_string()))
         .filter(authorizations::application_id.eq(application.to_string()))
         .filter(authorizations::organization_id.eq(organization.to_string()))
         .select(AuthorizationRow::as_select())
@@ -134,15 +143,26 @@ pub fn of_applications(
     )
 }
 
+/// Inserts an authorization with its routing row.
 pub fn insert(conn: &mut DbConnection, authorization: &Authorization) -> QueryResult<()> {
     diesel::insert_into(authorizations::table)
         .values(AuthorizationRow::from_domain(authorization))
         .execute(conn)?;
+    diesel::insert_into(authorization_networks::table)
+        .values((
+            authorization_networks::id.eq(authorization.id.to_string()),
+            authorization_networks::network_id.eq(authorization.network_id.to_string()),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 
+fn key(network: NetworkId, id: AuthorizationId) -> (String, String) {
+    (network.to_string(), id.to_string())
+}
+
 pub fn update(conn: &mut DbConnection, authorization: &Authorization) -> QueryResult<()> {
-    diesel::update(authorizations::table.find(authorization.id.to_string()))
+    diesel::update(authorizations::table.find(key(authorization.network_id, authorization.id)))
         .set(AuthorizationRow::from_domain(authorization))
         .execute(conn)?;
     Ok(())
@@ -151,12 +171,13 @@ pub fn update(conn: &mut DbConnection, authorization: &Authorization) -> QueryRe
 /// Revokes an authorization and every token family under it; returns whether it was live.
 pub fn revoke(
     conn: &mut DbConnection,
+    network: NetworkId,
     id: AuthorizationId,
     now: DateTime<Utc>,
 ) -> QueryResult<bool> {
     let revoked = diesel::update(
         authorizations::table
-            .find(id.to_string())
+            .find(key(network, id))
             .filter(authorizations::revoked_at.is_null()),
     )
     .set(authorizations::revoked_at.eq(naive(now)))
@@ -186,23 +207,24 @@ pub fn revoke_all_of_application(
     application: ApplicationId,
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    let live: Vec<String> = authorizations::table
+    let live: Vec<(String, String)> = authorizations::table
         .filter(authorizations::application_id.eq(application.to_string()))
         .filter(authorizations::revoked_at.is_null())
-        .select(authorizations::id)
+        .select((authorizations::network_id, authorizations::id))
         .load(conn)?;
-    for id in &live {
-        revoke(conn, parse_id(id)?, now)?;
+    for (network, id) in &live {
+        revoke(conn, parse_id(network)?, parse_id(id)?, now)?;
     }
     Ok(live.len())
 }
 
 pub fn mark_used(
     conn: &mut DbConnection,
+    network: NetworkId,
     id: AuthorizationId,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
-    diesel::update(authorizations::table.find(id.to_string()))
+    diesel::update(authorizations::table.find(key(network, id)))
         .set(authorizations::last_used_at.eq(naive(now)))
         .execute(conn)?;
     Ok(())
@@ -325,14 +347,15 @@ pub fn delete_codes_before(conn: &mut DbConnection, cutoff: DateTime<Utc>) -> Qu
 pub fn insert_family(
     conn: &mut DbConnection,
     family: TokenFamilyId,
-    authorization: AuthorizationId,
+    authorization: &Authorization,
     scopes: PermissionSet,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
     diesel::insert_into(oauth_token_families::table)
         .values((
             oauth_token_families::id.eq(family.to_string()),
-            oauth_token_families::authorization_id.eq(authorization.to_string()),
+            oauth_token_families::authorization_id.eq(authorization.id.to_string()),
+            oauth_token_families::authorization_network_id.eq(authorization.network_id.to_string()),
             oauth_token_families::scopes.eq(format_permission_list(scopes)),
             oauth_token_families::created_at.eq(naive(now)),
         ))
@@ -368,7 +391,11 @@ pub fn live_family(
     family: TokenFamilyId,
 ) -> QueryResult<Option<LiveFamily>> {
     let found: Option<(String, AuthorizationRow)> = oauth_token_families::table
-        .inner_join(authorizations::table)
+        .inner_join(
+            authorizations::table.on(authorizations::network_id
+                .eq(oauth_token_families::authorization_network_id)
+                .and(authorizations::id.eq(oauth_token_families::authorization_id))),
+        )
         .filter(oauth_token_families::id.eq(family.to_string()))
         .filter(oauth_token_families::revoked_at.is_null())
         .filter(authorizations::revoked_at.is_null())

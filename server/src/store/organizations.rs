@@ -516,6 +516,15 @@ pub fn networks_with_expired(
     ids.iter().map(|id| super::models::parse_id(id)).collect()
 }
 
+/// The routing tables (id → network) of rows that belong to an organization, with their
+/// tables.
+const ROUTED_WITH_ORGANIZATION: [(&str, &str); 4] = [
+    ("member_networks", "members"),
+    ("custom_role_networks", "custom_roles"),
+    ("integration_networks", "integrations"),
+    ("application_identities", "applications"),
+];
+
 /// Removes for good the rows of one network whose retention is over, with their grants and
 /// routing rows. Descendants are always deleted no later than their ancestors, so the rows
 /// removed never leave a live child without its parent.
@@ -541,6 +550,18 @@ pub fn purge_expired(
         diesel::delete(
             organization_networks::table.filter(organization_networks::id.eq_any(chunk)),
         )
+        .execute(conn)?;
+    }
+    // Members, roles, applications and integrations go with their organizations (ON DELETE
+    // CASCADE); their routing rows keep no foreign key (docs/SCALING.md), so they go here.
+    for (routing, table) in ROUTED_WITH_ORGANIZATION {
+        diesel::sql_query(format!(
+            "DELETE FROM {routing} WHERE id IN (SELECT t.id FROM {table} AS t \
+             JOIN organizations AS o ON o.network_id = t.network_id AND o.id = t.organization_id \
+             WHERE o.network_id = $1 AND o.purge_after <= $2)"
+        ))
+        .bind::<Text, _>(network.to_string())
+        .bind::<Timestamp, _>(naive(now))
         .execute(conn)?;
     }
     // One statement: the parent foreign key is checked at its end, when parent and children

@@ -74,7 +74,9 @@ pub fn of_organizations(
     rows.into_iter().map(role).collect()
 }
 
+/// Deletes a role with its routing row.
 pub fn delete(conn: &mut DbConnection, network: NetworkId, id: CustomRoleId) -> QueryResult<usize> {
+    diesel::delete(custom_role_networks::table.find(id.to_string())).execute(conn)?;
     diesel::delete(custom_roles::table.find((network.to_string(), id.to_string()))).execute(conn)
 }
 

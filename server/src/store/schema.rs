@@ -217,6 +217,21 @@ diesel::table! {
     }
 }
 
+// Events of contract accounts, which belong to no network.
+diesel::table! {
+    account_audit_events (id) {
+        id -> Text,
+        actor_user_id -> Nullable<Text>,
+        actor_application_id -> Nullable<Text>,
+        actor_scim_token_id -> Nullable<Text>,
+        action -> Text,
+        target_id -> Nullable<Text>,
+        before_state -> Nullable<Text>,
+        after_state -> Nullable<Text>,
+        occurred_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(grants, custom_roles);
 diesel::allow_tables_to_appear_in_same_query!(members, organizations);
 diesel::allow_tables_to_appear_in_same_query!(members, users);
@@ -259,7 +274,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    authorizations (id) {
+    authorizations (network_id, id) {
         id -> Text,
         application_network_id -> Text,
         application_id -> Text,
@@ -276,9 +291,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    authorization_networks (id) {
+        id -> Text,
+        network_id -> Text,
+    }
+}
+
+diesel::table! {
     oauth_token_families (id) {
         id -> Text,
         authorization_id -> Text,
+        authorization_network_id -> Text,
         scopes -> Text,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
@@ -318,7 +341,6 @@ diesel::table! {
     }
 }
 
-diesel::joinable!(oauth_token_families -> authorizations (authorization_id));
 diesel::joinable!(oauth_refresh_tokens -> oauth_token_families (family_id));
 diesel::allow_tables_to_appear_in_same_query!(
     authorizations,
@@ -328,6 +350,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizations,
 );
 diesel::allow_tables_to_appear_in_same_query!(authorizations, applications);
+diesel::allow_tables_to_appear_in_same_query!(authorizations, authorization_networks);
 diesel::allow_tables_to_appear_in_same_query!(oauth_token_families, applications);
 
 diesel::table! {

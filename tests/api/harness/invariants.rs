@@ -166,6 +166,8 @@ pub fn assert_tree_invariants(db: &TestDatabase) -> usize {
             }
         }
     }
+    drop(conn);
+    assert_routes_match(db);
     let networks: std::collections::BTreeSet<&str> =
         nodes.iter().map(|n| n.network_id.as_str()).collect();
     for network in networks {
@@ -176,4 +178,35 @@ pub fn assert_tree_invariants(db: &TestDatabase) -> usize {
         );
     }
     nodes.len()
+}
+
+/// The routing tables (id → network) and their tables, other than organizations'.
+const ROUTED: [(&str, &str); 5] = [
+    ("member_networks", "members"),
+    ("custom_role_networks", "custom_roles"),
+    ("integration_networks", "integrations"),
+    ("application_identities", "applications"),
+    ("authorization_networks", "authorizations"),
+];
+
+/// Every routed row has its routing row, naming its network, and every routing row its row:
+/// routing rows keep no foreign key (docs/SCALING.md), so the service alone keeps them true.
+pub fn assert_routes_match(db: &TestDatabase) {
+    let store = db.connect();
+    let mut conn = store.read_connection().expect("connection");
+    for (routing, table) in ROUTED {
+        for (from, to) in [(routing, table), (table, routing)] {
+            let rows: Vec<Count> = diesel::sql_query(format!(
+                "SELECT COUNT(*) AS n FROM {from} AS a WHERE NOT EXISTS \
+                 (SELECT 1 FROM {to} AS b WHERE b.id = a.id AND b.network_id = a.network_id)"
+            ))
+            .load(&mut *conn)
+            .expect("compare routes");
+            assert_eq!(
+                rows.first().map_or(0, |c| c.n),
+                0,
+                "rows of {from} without their row in {to}"
+            );
+        }
+    }
 }
