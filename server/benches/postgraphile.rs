@@ -231,17 +231,29 @@ fn main() -> BenchResult<()> {
     drop(services);
     drop(store);
 
+    // The same transport for both: node-postgres speaks plain TCP unless told otherwise, libpq
+    // would negotiate TLS with a server that offers it (`sslmode=prefer`), encrypting every
+    // statement on the loopback.
+    let database_url = format!(
+        "{}{}sslmode=disable",
+        database.server_url(),
+        if database.server_url().contains('?') {
+            '&'
+        } else {
+            '?'
+        }
+    );
     let scratch = tempfile::tempdir()?;
     let binary = scratch.path().join("orgraph");
     std::fs::copy(env!("CARGO_BIN_EXE_orgraph"), &binary)?;
     let orgraph = Server::start(
         &binary,
-        &database.server_url(),
+        &database_url,
         SECRET,
         Some(args.workers),
         scratch.path(),
     )?;
-    let postgraphile = PostGraphile::start(&postgraphile_dir, &database.server_url())?;
+    let postgraphile = PostGraphile::start(&postgraphile_dir, &database_url)?;
     let token = TokenKeys::hs256(SECRET.as_bytes(), DEFAULT_ISSUER, DEFAULT_AUDIENCE)
         .issue_user_token(OWNER, None, Utc::now(), chrono::Duration::hours(6))?;
 

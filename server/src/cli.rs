@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::auth::{OidcClient, TokenVerifier};
 use crate::config::{DatabaseArgs, SignInArgs, TokenArgs, TreeArgs};
-use crate::graphql::{build_schema, export_sdl, schema_without_data};
+use crate::graphql::{build_schemas, export_sdl, schema_without_data};
 use crate::http::sign_in::{SignIn, SignInMethod};
 use crate::http::{serve, AppState};
 use crate::service::seed::SeedOptions;
@@ -220,7 +220,7 @@ fn run_server(
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
     let state = AppState {
-        schema: build_schema(services.clone()),
+        schemas: build_schemas(services.clone()),
         services: services.clone(),
         tokens: keys,
         sign_in,

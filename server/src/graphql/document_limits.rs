@@ -1,7 +1,7 @@
 //! The bound on what checking a document may cost, applied before async-graphql checks it.
 //!
-//! An extension, so that every way into the schema (a single request, each operation of a
-//! batch, GET and POST) goes through it: it counts the document from its text
+//! The HTTP layer applies it to every operation (a single request, each operation of a
+//! batch, GET and POST) before running it: it counts the document from its text
 //! ([`document_scan`](super::document_scan)), or, where that scan cannot follow the text, on
 //! the parsed document ([`document_cost`](super::document_cost); async-graphql then reuses
 //! that parse), and refuses it with `LIMIT_EXCEEDED` before the parse (when it can), the
@@ -9,46 +9,26 @@
 //! fragment spreads and take time exponential in the length of a document built for it.
 
 use orgraph_rules::ErrorCode;
-use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
-};
 use async_graphql::{ErrorExtensionValues, Request, ServerError, ServerResult};
 
 use super::document_cost::{self, Refusal};
 use super::document_scan::{self, Scan};
 use super::MAX_DOCUMENT_COST;
 
-/// Registered with [`SchemaBuilder::extension`](async_graphql::SchemaBuilder::extension).
-pub struct DocumentLimits;
-
-impl ExtensionFactory for DocumentLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DocumentLimits)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for DocumentLimits {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        match document_scan::scan(&request.query, MAX_DOCUMENT_COST) {
-            Scan::Counted(_) => {}
-            Scan::Refused(refusal) => return Err(refused(refusal)),
-            // A syntax error is left to async-graphql, which reports it as it always did.
-            Scan::Unsure => {
-                if let Ok(document) = request.parsed_query() {
-                    document_cost::check(document, MAX_DOCUMENT_COST).map_err(refused)?;
-                }
+/// Refuses a document over [`MAX_DOCUMENT_COST`]; may parse it (the parse is kept).
+pub fn check(request: &mut Request) -> ServerResult<()> {
+    match document_scan::scan(&request.query, MAX_DOCUMENT_COST) {
+        Scan::Counted(_) => {}
+        Scan::Refused(refusal) => return Err(refused(refusal)),
+        // A syntax error is left to async-graphql, which reports it as it always did.
+        Scan::Unsure => {
+            if let Ok(document) = request.parsed_query() {
+                document_cost::check(document, MAX_DOCUMENT_COST).map_err(refused)?;
             }
         }
-        next.run(ctx, request).await
     }
+    Ok(())
 }
 
 fn refused(refusal: Refusal) -> ServerError {

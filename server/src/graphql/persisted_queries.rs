@@ -249,6 +249,12 @@ struct Slot {
     parsed: Mutex<Option<Arc<ExecutableDocument>>>,
 }
 
+/// Whether the request names a persisted document: it runs on the schema with
+/// [`DocumentCache`].
+pub fn is_persisted(request: &Request) -> bool {
+    slot_of(request).is_some()
+}
+
 fn slot_of(request: &Request) -> Option<&Slot> {
     request
         .data

@@ -2,53 +2,29 @@
 //! the operation does not run at all. async-graphql notices only when a field reads the
 //! variable, and answers a field error after running the rest of the operation.
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
-};
 use async_graphql::parser::types::{DocumentOperations, OperationDefinition};
 use async_graphql::{
     ErrorExtensionValues, Pos, Request, ServerError, ServerResult, Value, Variables,
 };
 use orgraph_rules::ErrorCode;
 
-/// Registered with [`SchemaBuilder::extension`](async_graphql::SchemaBuilder::extension),
-/// after [`DocumentLimits`](super::document_limits::DocumentLimits), whose scan runs before
-/// this parse.
-pub struct RequiredVariables;
-
-impl ExtensionFactory for RequiredVariables {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(RequiredVariables)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for RequiredVariables {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        // A document that does not parse is left to async-graphql, which says why (the parse
-        // is kept and reused).
-        // Set aside while the parsed document borrows the request.
-        let name = request.operation_name.take();
-        let variables = std::mem::take(&mut request.variables);
-        let missing = match request.parsed_query() {
-            Ok(document) => selected(&document.operations, name.as_deref())
-                .and_then(|operation| first_missing(operation, &variables)),
-            Err(_) => None,
-        };
-        if let Some(error) = missing {
-            return Err(error);
-        }
-        request.operation_name = name;
-        request.variables = variables;
-        next.run(ctx, request).await
-    }
+/// Refuses an operation that leaves out a required variable. Made after
+/// [`document_limits::check`](super::document_limits::check), whose scan runs before this
+/// parse.
+pub fn check(request: &mut Request) -> ServerResult<()> {
+    // A document that does not parse is left to async-graphql, which says why (the parse is
+    // kept and reused).
+    // Set aside while the parsed document borrows the request.
+    let name = request.operation_name.take();
+    let variables = std::mem::take(&mut request.variables);
+    let missing = match request.parsed_query() {
+        Ok(document) => selected(&document.operations, name.as_deref())
+            .and_then(|operation| first_missing(operation, &variables)),
+        Err(_) => None,
+    };
+    request.operation_name = name;
+    request.variables = variables;
+    missing.map_or(Ok(()), Err)
 }
 
 /// The operation the request runs; `None` when that is unclear (async-graphql refuses it).

@@ -16,14 +16,14 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 
 use crate::auth::TokenVerifier;
-use crate::graphql::OrgraphSchema;
+use crate::graphql::Schemas;
 use crate::service::Services;
 
 pub use graphql::{MAX_BODY_BYTES, MAX_DOCUMENT_BYTES};
 
 /// Shared by every worker.
 pub struct AppState {
-    pub schema: OrgraphSchema,
+    pub schemas: Schemas,
     pub services: Services,
     pub tokens: TokenVerifier,
     pub sign_in: sign_in::SignIn,

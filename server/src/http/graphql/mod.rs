@@ -16,6 +16,7 @@ use crate::graphql::batches;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::persisted_queries::{self, Lookup};
 use crate::graphql::shared_answers::{write_json, SharedAnswers};
+use crate::graphql::{document_limits, required_variables};
 use crate::service::access::Access;
 
 use super::auth::Authenticated;
@@ -159,6 +160,19 @@ async fn graphiql(req: &HttpRequest, state: &AppState) -> HttpResponse {
     }
 }
 
+/// Gives every error without a code the one its message implies.
+fn with_codes(mut response: async_graphql::Response) -> async_graphql::Response {
+    for error in &mut response.errors {
+        let extensions = error
+            .extensions
+            .get_or_insert_with(ErrorExtensionValues::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", code_for_unclassified(&error.message));
+        }
+    }
+    response
+}
+
 /// An operation to run, or its answer already (a persisted query not found).
 enum Prepared {
     Run(Request),
@@ -211,12 +225,26 @@ async fn execute(
     // count their own.
     let mut authentication_statements = Some(auth.1.clone());
     for request in prepared {
-        let request = match request {
+        let mut request = match request {
             Prepared::Run(request) => request,
             Prepared::Answered(response) => {
                 responses.push(response);
                 continue;
             }
+        };
+        // Before async-graphql parses and validates it, as its own request errors would be.
+        if let Err(refused) = document_limits::check(&mut request)
+            .and_then(|()| required_variables::check(&mut request))
+        {
+            responses.push(with_codes(async_graphql::Response::from_errors(vec![
+                refused,
+            ])));
+            continue;
+        }
+        let schema = if persisted_queries::is_persisted(&request) {
+            &state.schemas.persisted
+        } else {
+            &state.schemas.plain
         };
         let statements = authentication_statements.take().unwrap_or_default();
         let services = state.services.counting(statements.clone());
@@ -230,22 +258,14 @@ async fn execute(
             )))
             .data(services);
         // The loaders' batches start whenever the execution waits (see graphql::batches).
-        let mut response = batches::drive(state.schema.execute(request)).await;
+        let mut response = batches::drive(schema.execute(request)).await;
         tracing::debug!(statements = statements.get(), "graphql operation");
         if report_statements {
             response
                 .extensions
                 .insert("statements".to_owned(), Value::from(statements.get()));
         }
-        for error in &mut response.errors {
-            let extensions = error
-                .extensions
-                .get_or_insert_with(ErrorExtensionValues::default);
-            if extensions.get("code").is_none() {
-                extensions.set("code", code_for_unclassified(&error.message));
-            }
-        }
-        responses.push(response);
+        responses.push(with_codes(response));
     }
     // A request error is the status of a single request; a batch's entries answer each for
     // itself, and the array is 200.
