@@ -31,8 +31,8 @@
 //!
 //! Then, in-process and without a database, what the hash saves: the same document with
 //! its two root fields under `@skip(if: true)` (validated whole, nothing resolved) executed
-//! through the server's schema (`orgraph::graphql::schema_without_data`: the same limits and
-//! extensions), as a plain request and as a persisted one resolved through
+//! through the server's schemas (`orgraph::graphql::schemas_without_data`: the same limits,
+//! checks and document cache), as a plain request and as a persisted one resolved through
 //! `PersistedQueries`, and parsing the document alone.
 //!
 //! No target beyond showing the difference.
@@ -507,7 +507,7 @@ fn in_process(variables: &Value) -> BenchResult<()> {
     .to_string();
 
     let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    let schema = orgraph::graphql::schema_without_data();
+    let schema = orgraph::graphql::schemas_without_data();
     let cache = PersistedQueries::default();
     // As the server takes a request: read from the body, resolved, executed.
     let run = |body: &str| -> BenchResult<async_graphql::Response> {

@@ -1,6 +1,6 @@
 //! How long refusing a document built to be expensive to check takes (issue 12): the family
 //! of adversarial documents in `support/adversarial.rs`, each executed in-process through
-//! the real schema (`orgraph::graphql::schema_without_data`, the same limits, extensions and
+//! the real schema (`orgraph::graphql::schemas_without_data`, the same limits, checks and
 //! validation as the server; no database: every one is refused before a resolver runs), and
 //! the largest documents without fragments, which validation refuses field by field.
 //!
@@ -42,7 +42,7 @@ fn main() -> BenchResult<()> {
         load_average()
     );
     let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    let schema = orgraph::graphql::schema_without_data();
+    let schema = orgraph::graphql::schemas_without_data();
     let refusal = |document: &str| -> (String, String) {
         let response = runtime.block_on(schema.execute(Request::new(document)));
         let Some(error) = response.errors.first() else {

@@ -438,7 +438,9 @@ fn audit_events(server: &TestServer) -> i64 {
     }
     let store = server.db.connect();
     let mut conn = store.read_connection().unwrap();
-    let rows: Vec<N> = diesel::sql_query("SELECT COUNT(*) AS n FROM audit_events")
+    let rows: Vec<N> = diesel::sql_query(
+        "SELECT (SELECT COUNT(*) FROM audit_events) + (SELECT COUNT(*) FROM account_audit_events) AS n",
+    )
         .load(&mut *conn)
         .unwrap();
     rows[0].n

@@ -62,3 +62,47 @@ struct Terminated {
     #[allow(dead_code)]
     ended: bool,
 }
+
+/// While a process can't hear other processes' writes, its caches must not serve: the lost
+/// listening connection makes `Changes::current` answer `None` until it is back, and the
+/// reconnection counts as a change (whatever was written meanwhile went unheard).
+#[test]
+fn a_deaf_change_listener_turns_the_caches_off_until_it_hears_again() {
+    let db = crate::harness::TestDatabase::create(Backend::Postgres);
+    let store = db.connect();
+    store.run_migrations().expect("migrate");
+    let changes = orgraph::store::Changes::listening(db.url());
+    let before = changes.current().expect("listening");
+
+    // Every listening session of the database: this one's, and the store's own.
+    let ended: Vec<Terminated> = store
+        .write_blocking::<_, orgraph::service::ApiError, _>(|conn| {
+            Ok(diesel::sql_query(
+                "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity \
+                 WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+            )
+            .load(conn)?)
+        })
+        .expect("end the listening sessions");
+    assert!(ended.len() >= 2, "the listening sessions were found");
+
+    // Found gone by the next look (or by the listener thread, which then reconnects).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut deaf = false;
+    let after = loop {
+        match changes.current() {
+            None => deaf = true,
+            Some(generation) if deaf || generation != before => break generation,
+            Some(_) => {}
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the listener neither went deaf nor came back"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    assert!(
+        after > before,
+        "hearing again counts as a change ({before} → {after})"
+    );
+}

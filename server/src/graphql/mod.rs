@@ -86,6 +86,35 @@ pub fn build_schemas(services: Services) -> Schemas {
     }
 }
 
+/// [`Schemas`] without runtime data (benchmarks of the checks before execution).
+pub fn schemas_without_data() -> Schemas {
+    Schemas {
+        plain: schema_builder().finish(),
+        persisted: schema_builder()
+            .extension(persisted_queries::DocumentCache)
+            .finish(),
+    }
+}
+
+impl Schemas {
+    /// Runs one operation: refused before async-graphql parses and validates it when it is
+    /// over the document limits or leaves out a required variable (as async-graphql's own
+    /// request errors are), else on the schema its request needs.
+    pub async fn execute(&self, mut request: async_graphql::Request) -> async_graphql::Response {
+        if let Err(refused) = document_limits::check(&mut request)
+            .and_then(|()| required_variables::check(&mut request))
+        {
+            return async_graphql::Response::from_errors(vec![refused]);
+        }
+        let schema = if persisted_queries::is_persisted(&request) {
+            &self.persisted
+        } else {
+            &self.plain
+        };
+        schema.execute(request).await
+    }
+}
+
 /// The schema without runtime data: enough to export the SDL.
 pub fn schema_without_data() -> OrgraphSchema {
     schema_builder().finish()

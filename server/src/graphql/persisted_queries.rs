@@ -275,7 +275,7 @@ impl ExtensionFactory for DocumentCache {
 #[async_graphql::async_trait::async_trait]
 impl Extension for DocumentCache {
     /// Keeps the parsed document of a request that registers one (parsed by now, see
-    /// [`RequiredVariables`](super::required_variables::RequiredVariables)).
+    /// [`required_variables::check`](super::required_variables::check)).
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,

@@ -282,7 +282,7 @@ impl Services {
                 check_grantable(valid.scopes, held).map_err(redirect)?;
                 let existing = store::for_application_and_organization(
                     conn,
-                    network,
+                    Some(network),
                     valid.application.id,
                     org.id,
                 )?;
@@ -499,14 +499,8 @@ impl Services {
                 let Ok(organization) = organization.parse::<OrganizationId>() else {
                     return Ok(());
                 };
-                let Some((_, network)) = organizations::networks_of(conn, &[organization])?
-                    .into_iter()
-                    .next()
-                else {
-                    return Ok(());
-                };
                 if let Some(found) =
-                    store::for_application_and_organization(conn, network, app.id, organization)?
+                    store::for_application_and_organization(conn, None, app.id, organization)?
                 {
                     if store::revoke(conn, found.network_id, found.id, now)? {
                         let org = organizations::in_network(

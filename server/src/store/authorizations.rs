@@ -94,14 +94,20 @@ pub fn find(conn: &mut DbConnection, id: AuthorizationId) -> QueryResult<Option<
         .transpose()
 }
 
+/// The authorization of an application on an organization: by the organization's network
+/// when known (the unique key), else among the application's authorizations (an organization
+/// purged since has no route to its network, and its authorization must still be found).
 pub fn for_application_and_organization(
     conn: &mut DbConnection,
-    network: NetworkId,
+    network: Option<NetworkId>,
     application: ApplicationId,
     organization: OrganizationId,
 ) -> QueryResult<Option<Authorization>> {
-    authorizations::table
-        .filter(authorizations::network_id.eq(network.to_string()))
+    let mut query = authorizations::table.into_boxed();
+    if let Some(network) = network {
+        query = query.filter(authorizations::network_id.eq(network.to_string()));
+    }
+    query
         .filter(authorizations::application_id.eq(application.to_string()))
         .filter(authorizations::organization_id.eq(organization.to_string()))
         .select(AuthorizationRow::as_select())

@@ -44,6 +44,7 @@ pub fn all_row_counts(db: &TestDatabase) -> BTreeMap<&'static str, i64> {
             "integrations",
             "integration_networks",
             "audit_events",
+            "account_audit_events",
         ],
     ));
     counts

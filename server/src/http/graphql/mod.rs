@@ -16,7 +16,6 @@ use crate::graphql::batches;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::persisted_queries::{self, Lookup};
 use crate::graphql::shared_answers::{write_json, SharedAnswers};
-use crate::graphql::{document_limits, required_variables};
 use crate::service::access::Access;
 
 use super::auth::Authenticated;
@@ -225,26 +224,12 @@ async fn execute(
     // count their own.
     let mut authentication_statements = Some(auth.1.clone());
     for request in prepared {
-        let mut request = match request {
+        let request = match request {
             Prepared::Run(request) => request,
             Prepared::Answered(response) => {
                 responses.push(response);
                 continue;
             }
-        };
-        // Before async-graphql parses and validates it, as its own request errors would be.
-        if let Err(refused) = document_limits::check(&mut request)
-            .and_then(|()| required_variables::check(&mut request))
-        {
-            responses.push(with_codes(async_graphql::Response::from_errors(vec![
-                refused,
-            ])));
-            continue;
-        }
-        let schema = if persisted_queries::is_persisted(&request) {
-            &state.schemas.persisted
-        } else {
-            &state.schemas.plain
         };
         let statements = authentication_statements.take().unwrap_or_default();
         let services = state.services.counting(statements.clone());
@@ -258,7 +243,7 @@ async fn execute(
             )))
             .data(services);
         // The loaders' batches start whenever the execution waits (see graphql::batches).
-        let mut response = batches::drive(schema.execute(request)).await;
+        let mut response = batches::drive(state.schemas.execute(request)).await;
         tracing::debug!(statements = statements.get(), "graphql operation");
         if report_statements {
             response
