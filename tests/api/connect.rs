@@ -604,17 +604,24 @@ fn revocation_bites_on_the_very_next_request(backend: Backend) {
         .build()
         .into();
     let secret = connect.client_secret.clone().expect("secret");
-    let status = agent
-        .post(&format!("{}/oauth/revoke", connect.server.base))
-        .send_form([
-            ("sub", connect.customer.as_str()),
-            ("client_id", connect.client_id.as_str()),
-            ("client_secret", secret.as_str()),
-        ])
-        .expect("revoke")
-        .status()
-        .as_u16();
-    assert_eq!(status, 200);
+    let (revoke_at, customer, client_id) = (
+        format!("{}/oauth/revoke", connect.server.base),
+        connect.customer.clone(),
+        connect.client_id.clone(),
+    );
+    let revoke_by_sub = || {
+        agent
+            .post(&revoke_at)
+            .send_form([
+                ("sub", customer.as_str()),
+                ("client_id", client_id.as_str()),
+                ("client_secret", secret.as_str()),
+            ])
+            .expect("revoke")
+            .status()
+            .as_u16()
+    };
+    assert_eq!(revoke_by_sub(), 200);
     let reply = connect.org_name(&access, &connect.customer);
     assert_eq!(reply.status, 401, "{}", reply.body);
     let log = connect.server.gql(
@@ -625,6 +632,44 @@ fn revocation_bites_on_the_very_next_request(backend: Backend) {
     let newest = &log.ok()["organization"]["auditLog"]["edges"][0]["node"];
     assert_eq!(newest["action"], "revokeAuthorization", "{}", log.body);
     assert_eq!(newest["actorApplicationName"], "Calendar Sync");
+
+    // An organization gone since (purged: no route to its network) is still revoked by sub:
+    // the authorization is found among the application's own.
+    let code = connect.approve("organization:read", false);
+    connect.exchange(&code);
+    let sql = |statement: String| -> usize {
+        use diesel::RunQueryDsl;
+        let store = connect.server.db.connect();
+        let mut conn = store.read_connection().expect("connection");
+        diesel::sql_query(statement)
+            .execute(&mut *conn)
+            .expect("statement")
+    };
+    let live = || -> i64 {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Live {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let store = connect.server.db.connect();
+        let mut conn = store.read_connection().expect("connection");
+        let rows: Vec<Live> =
+            diesel::sql_query("SELECT COUNT(*) AS n FROM authorizations WHERE revoked_at IS NULL")
+                .load(&mut *conn)
+                .expect("count");
+        rows.first().map_or(0, |r| r.n)
+    };
+    assert_eq!(live(), 1, "consented again");
+    sql(format!(
+        "DELETE FROM organization_networks WHERE id = '{customer}'"
+    ));
+    assert_eq!(revoke_by_sub(), 200);
+    assert_eq!(live(), 0, "revoked without a route to the organization");
+    sql(format!(
+        "INSERT INTO organization_networks (id, network_id) \
+         SELECT id, network_id FROM organizations WHERE id = '{customer}'"
+    ));
 
     // Deleting the application ends its authorizations, and their tokens, at once.
     let code = connect.approve("organization:read", false);
