@@ -66,16 +66,27 @@ impl ReadCache {
 
     /// The entry for `key`, if read at the current generation and not too old.
     pub fn get(&self, changes: &Changes, key: &Key) -> Option<Cached> {
+        self.get_at(changes, key, Instant::now())
+    }
+
+    fn get_at(&self, changes: &Changes, key: &Key, now: Instant) -> Option<Cached> {
         let generation = changes.current()?;
         let entries = self.entries.lock().ok()?;
         entries
             .get(key)
-            .filter(|e| e.generation == generation && e.stored_at.elapsed() < TIME_TO_LIVE)
+            .filter(|e| {
+                e.generation == generation
+                    && now.saturating_duration_since(e.stored_at) < TIME_TO_LIVE
+            })
             .map(|e| e.value.clone())
     }
 
     /// Keeps what was read at `generation` (from [`ReadCache::stamp`]).
     pub fn put(&self, key: Key, value: Cached, generation: Option<u64>) {
+        self.put_at(key, value, generation, Instant::now());
+    }
+
+    fn put_at(&self, key: Key, value: Cached, generation: Option<u64>, now: Instant) {
         let Some(generation) = generation else {
             return;
         };
@@ -90,8 +101,87 @@ impl ReadCache {
             Entry {
                 value,
                 generation,
-                stored_at: Instant::now(),
+                stored_at: now,
             },
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(n: u128) -> Cached {
+        Cached::User(User {
+            id: UserId(uuid::Uuid::from_u128(n)),
+            email: Some(format!("{n}@example.com")),
+            name: None,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        })
+    }
+
+    fn served(cache: &ReadCache, changes: &Changes, key: &Key, at: Instant) -> bool {
+        cache.get_at(changes, key, at).is_some()
+    }
+
+    fn watching() -> (tempfile::TempDir, Arc<Changes>) {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("cache.sqlite3").display().to_string();
+        let changes = Changes::watching(&path);
+        assert!(changes.current().is_some(), "the watcher opened {path}");
+        (dir, changes)
+    }
+
+    #[test]
+    fn an_entry_is_served_while_the_database_is_unchanged_and_younger_than_its_time_to_live() {
+        let (_dir, changes) = watching();
+        let cache = ReadCache::default();
+        let key = Key::Email("ada@example.com".into());
+        let now = Instant::now();
+        cache.put_at(key.clone(), user(1), ReadCache::stamp(&changes), now);
+        assert!(served(&cache, &changes, &key, now));
+        assert!(served(
+            &cache,
+            &changes,
+            &key,
+            now + TIME_TO_LIVE - Duration::from_millis(1)
+        ));
+        assert!(
+            !served(&cache, &changes, &key, now + TIME_TO_LIVE),
+            "expired"
+        );
+
+        changes.committed();
+        assert!(!served(&cache, &changes, &key, now), "a write retires it");
+    }
+
+    #[test]
+    fn nothing_is_kept_without_a_generation() {
+        let (_dir, changes) = watching();
+        let cache = ReadCache::default();
+        let key = Key::Email("ada@example.com".into());
+        cache.put(key.clone(), user(1), None);
+        assert!(cache.get(&changes, &key).is_none());
+    }
+
+    #[test]
+    fn a_full_cache_starts_over() {
+        let (_dir, changes) = watching();
+        let cache = ReadCache::default();
+        let stamp = ReadCache::stamp(&changes);
+        for n in 0..CAPACITY {
+            cache.put(
+                Key::Email(format!("{n}@example.com")),
+                user(n as u128),
+                stamp,
+            );
+        }
+        let first = Key::Email("0@example.com".into());
+        assert!(cache.get(&changes, &first).is_some());
+        cache.put(Key::Email("one-more@example.com".into()), user(0), stamp);
+        assert!(cache.get(&changes, &first).is_none(), "emptied at capacity");
+        assert!(cache
+            .get(&changes, &Key::Email("one-more@example.com".into()))
+            .is_some());
     }
 }
