@@ -59,29 +59,35 @@ pub struct ReadCache {
 }
 
 impl ReadCache {
-    /// The generation to stamp a read with, taken *before* reading; `None`: don't cache.
-    pub fn stamp(changes: &Changes) -> Option<u64> {
-        changes.current()
+    /// The entry for `key` if it was read at the current generation and is not too old, and
+    /// the generation to stamp a fresh read with (taken now, *before* that read; `None`: the
+    /// database's changes can't be heard, so nothing is served or kept).
+    pub fn lookup(&self, changes: &Changes, key: &Key) -> (Option<Cached>, Option<u64>) {
+        self.lookup_at(changes, key, Instant::now())
     }
 
-    /// The entry for `key`, if read at the current generation and not too old.
-    pub fn get(&self, changes: &Changes, key: &Key) -> Option<Cached> {
-        self.get_at(changes, key, Instant::now())
+    fn lookup_at(
+        &self,
+        changes: &Changes,
+        key: &Key,
+        now: Instant,
+    ) -> (Option<Cached>, Option<u64>) {
+        let Some(generation) = changes.current() else {
+            return (None, None);
+        };
+        let cached = self.entries.lock().ok().and_then(|entries| {
+            entries
+                .get(key)
+                .filter(|e| {
+                    e.generation == generation
+                        && now.saturating_duration_since(e.stored_at) < TIME_TO_LIVE
+                })
+                .map(|e| e.value.clone())
+        });
+        (cached, Some(generation))
     }
 
-    fn get_at(&self, changes: &Changes, key: &Key, now: Instant) -> Option<Cached> {
-        let generation = changes.current()?;
-        let entries = self.entries.lock().ok()?;
-        entries
-            .get(key)
-            .filter(|e| {
-                e.generation == generation
-                    && now.saturating_duration_since(e.stored_at) < TIME_TO_LIVE
-            })
-            .map(|e| e.value.clone())
-    }
-
-    /// Keeps what was read at `generation` (from [`ReadCache::stamp`]).
+    /// Keeps what was read at `generation` (from [`ReadCache::lookup`]).
     pub fn put(&self, key: Key, value: Cached, generation: Option<u64>) {
         self.put_at(key, value, generation, Instant::now());
     }
@@ -121,7 +127,11 @@ mod tests {
     }
 
     fn served(cache: &ReadCache, changes: &Changes, key: &Key, at: Instant) -> bool {
-        cache.get_at(changes, key, at).is_some()
+        cache.lookup_at(changes, key, at).0.is_some()
+    }
+
+    fn get(cache: &ReadCache, changes: &Changes, key: &Key) -> Option<Cached> {
+        cache.lookup(changes, key).0
     }
 
     fn watching() -> (tempfile::TempDir, Arc<Changes>) {
@@ -138,7 +148,7 @@ mod tests {
         let cache = ReadCache::default();
         let key = Key::Email("ada@example.com".into());
         let now = Instant::now();
-        cache.put_at(key.clone(), user(1), ReadCache::stamp(&changes), now);
+        cache.put_at(key.clone(), user(1), cache.lookup(&changes, &key).1, now);
         assert!(served(&cache, &changes, &key, now));
         assert!(served(
             &cache,
@@ -161,14 +171,14 @@ mod tests {
         let cache = ReadCache::default();
         let key = Key::Email("ada@example.com".into());
         cache.put(key.clone(), user(1), None);
-        assert!(cache.get(&changes, &key).is_none());
+        assert!(get(&cache, &changes, &key).is_none());
     }
 
     #[test]
     fn a_full_cache_starts_over() {
         let (_dir, changes) = watching();
         let cache = ReadCache::default();
-        let stamp = ReadCache::stamp(&changes);
+        let stamp = changes.current();
         for n in 0..CAPACITY {
             cache.put(
                 Key::Email(format!("{n}@example.com")),
@@ -177,11 +187,12 @@ mod tests {
             );
         }
         let first = Key::Email("0@example.com".into());
-        assert!(cache.get(&changes, &first).is_some());
+        assert!(get(&cache, &changes, &first).is_some());
         cache.put(Key::Email("one-more@example.com".into()), user(0), stamp);
-        assert!(cache.get(&changes, &first).is_none(), "emptied at capacity");
-        assert!(cache
-            .get(&changes, &Key::Email("one-more@example.com".into()))
-            .is_some());
+        assert!(
+            get(&cache, &changes, &first).is_none(),
+            "emptied at capacity"
+        );
+        assert!(get(&cache, &changes, &Key::Email("one-more@example.com".into())).is_some());
     }
 }

@@ -26,7 +26,7 @@ use crate::store::{organizations, DbConnection};
 
 use super::access::{application_caller, locked_live, permissions_at, person};
 use super::audit::{record, record_by_application, Change};
-use super::cache::{Cached, Key, ReadCache};
+use super::cache::{Cached, Key};
 use super::error::{ApiError, ApiResult};
 use super::Services;
 
@@ -594,10 +594,10 @@ impl Services {
             client_id: claims.client_id.clone(),
             scope: claims.scope.clone(),
         };
-        if let Some(Cached::Application(caller)) = self.cache.get(self.store.changes(), &key) {
+        let (cached, stamp) = self.cache.lookup(self.store.changes(), &key);
+        if let Some(Cached::Application(caller)) = cached {
             return Ok(Some(caller));
         }
-        let stamp = ReadCache::stamp(self.store.changes());
         let token_scopes = parse_permission_list(&claims.scope);
         let caller = self
             .store

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::user::{ExternalIdentity, User};
 use crate::store::{users, DbConnection};
 
-use super::cache::{Cached, Key, ReadCache};
+use super::cache::{Cached, Key};
 use super::error::{ApiError, ApiResult};
 use super::Services;
 
@@ -23,14 +23,10 @@ impl Services {
             issuer: identity.issuer.clone(),
             subject: identity.subject.clone(),
         };
-        let cached = match self.cache.get(self.store.changes(), &key) {
-            Some(Cached::User(user)) => Some(user),
-            _ => None,
-        };
+        let (cached, stamp) = self.cache.lookup(self.store.changes(), &key);
         let known = match cached {
-            Some(user) => Some(user),
-            None => {
-                let stamp = ReadCache::stamp(self.store.changes());
+            Some(Cached::User(user)) => Some(user),
+            _ => {
                 let (issuer, subject) = (identity.issuer.clone(), identity.subject.clone());
                 let read = self
                     .store

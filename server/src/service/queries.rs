@@ -10,7 +10,7 @@ use crate::domain::tree_path::TreePath;
 use crate::domain::user::User;
 use crate::store::{children, contract_accounts, organizations, users};
 
-use super::cache::{Cached, Key, ReadCache};
+use super::cache::{Cached, Key};
 use super::error::{ApiError, ApiResult};
 use super::Services;
 
@@ -181,10 +181,10 @@ impl Services {
         now: chrono::DateTime<chrono::Utc>,
     ) -> ApiResult<User> {
         let key = Key::Email(email.clone());
-        if let Some(Cached::User(user)) = self.cache.get(self.store.changes(), &key) {
+        let (cached, stamp) = self.cache.lookup(self.store.changes(), &key);
+        if let Some(Cached::User(user)) = cached {
             return Ok(user);
         }
-        let stamp = ReadCache::stamp(self.store.changes());
         let known = {
             let email = email.clone();
             self.store

@@ -8,7 +8,7 @@ use crate::domain::session::{Session, SessionLifetime};
 use crate::domain::user::User;
 use crate::store::sessions::{self, SignInAttempt};
 
-use super::cache::{Cached, Key, ReadCache};
+use super::cache::{Cached, Key};
 use super::error::{ApiError, ApiResult};
 use super::Services;
 
@@ -72,12 +72,12 @@ impl Services {
         let key = Key::Session(hash.clone());
         // A cached session serves while live and untouched for long (its activity is read
         // fresh, and written, when due).
-        if let Some(Cached::Session(session, user)) = self.cache.get(self.store.changes(), &key) {
+        let (cached, stamp) = self.cache.lookup(self.store.changes(), &key);
+        if let Some(Cached::Session(session, user)) = cached {
             if session.is_live(now, lifetime) && !session.needs_touch(now) {
                 return Ok(Some((user, session.csrf_token)));
             }
         }
-        let stamp = ReadCache::stamp(self.store.changes());
         let found = {
             let hash = hash.clone();
             self.store

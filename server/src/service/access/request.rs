@@ -16,7 +16,7 @@ use crate::domain::permissions::{
 };
 use crate::domain::tree_path::TreePath;
 use crate::domain::visibility::{sees_below, sees_organization};
-use crate::service::cache::{Cached, Key, ReadCache};
+use crate::service::cache::{Cached, Key};
 use crate::service::contract_accounts::manager_from;
 use crate::service::{ApiError, ApiResult, Services};
 
@@ -72,13 +72,13 @@ impl Access {
     async fn person_grants(&self, principal: Principal) -> ApiResult<Arc<GrantsByNetwork>> {
         let services = &self.services;
         let key = principal.user_id().map(Key::Grants);
-        if let Some(key) = &key {
-            if let Some(Cached::Grants(grants)) = services.cache.get(services.store.changes(), key)
-            {
-                return Ok(grants);
-            }
+        let (cached, stamp) = match &key {
+            Some(key) => services.cache.lookup(services.store.changes(), key),
+            None => (None, None),
+        };
+        if let Some(Cached::Grants(grants)) = cached {
+            return Ok(grants);
         }
-        let stamp = ReadCache::stamp(services.store.changes());
         let placed = services
             .store
             .read(move |conn| placed_grants(conn, &principal, None))
