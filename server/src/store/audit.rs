@@ -50,44 +50,24 @@ impl NewEvent {
     }
 }
 
-/// An event of a contract account: global, like the account.
-#[derive(Insertable)]
-#[diesel(table_name = account_audit_events, treat_none_as_default_value = false)]
-struct NewAccountEvent {
-    id: String,
-    actor_user_id: Option<String>,
-    actor_application_id: Option<String>,
-    actor_scim_token_id: Option<String>,
-    action: String,
-    target_id: Option<String>,
-    before_state: Option<String>,
-    after_state: Option<String>,
-    occurred_at: NaiveDateTime,
-}
-
-impl From<NewEvent> for NewAccountEvent {
-    fn from(e: NewEvent) -> Self {
-        Self {
-            id: e.id,
-            actor_user_id: e.actor_user_id,
-            actor_application_id: e.actor_application_id,
-            actor_scim_token_id: e.actor_scim_token_id,
-            action: e.action,
-            target_id: e.target_id,
-            before_state: e.before_state,
-            after_state: e.after_state,
-            occurred_at: e.occurred_at,
-        }
-    }
-}
-
 /// Events of a network go to `audit_events`, kept with the network's rows; events of no
-/// network (contract accounts) to `account_audit_events`.
+/// network (contract accounts, global like them) to `account_audit_events`.
 pub fn append(conn: &mut DbConnection, event: &AuditEvent) -> QueryResult<()> {
     let row = NewEvent::of(event);
     if row.network_id.is_none() {
-        return diesel::insert_into(account_audit_events::table)
-            .values(NewAccountEvent::from(row))
+        use account_audit_events as a;
+        return diesel::insert_into(a::table)
+            .values((
+                a::id.eq(row.id),
+                a::actor_user_id.eq(row.actor_user_id),
+                a::actor_application_id.eq(row.actor_application_id),
+                a::actor_scim_token_id.eq(row.actor_scim_token_id),
+                a::action.eq(row.action),
+                a::target_id.eq(row.target_id),
+                a::before_state.eq(row.before_state),
+                a::after_state.eq(row.after_state),
+                a::occurred_at.eq(row.occurred_at),
+            ))
             .execute(conn)
             .map(|_| ());
     }

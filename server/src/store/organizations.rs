@@ -516,13 +516,15 @@ pub fn networks_with_expired(
     ids.iter().map(|id| super::models::parse_id(id)).collect()
 }
 
-/// The routing tables (id → network) of rows that belong to an organization, with their
-/// tables.
-const ROUTED_WITH_ORGANIZATION: [(&str, &str); 4] = [
-    ("member_networks", "members"),
-    ("custom_role_networks", "custom_roles"),
-    ("integration_networks", "integrations"),
-    ("application_identities", "applications"),
+/// The routing tables (id → network) of what a purge removes: the organizations, and the
+/// members, roles, integrations and applications that go with them (ON DELETE CASCADE). Each
+/// with its table and the column naming the organization its row belongs to.
+const PURGED_ROUTES: [(&str, &str, &str); 5] = [
+    ("organization_networks", "organizations", "id"),
+    ("member_networks", "members", "organization_id"),
+    ("custom_role_networks", "custom_roles", "organization_id"),
+    ("integration_networks", "integrations", "organization_id"),
+    ("application_identities", "applications", "organization_id"),
 ];
 
 /// Removes for good the rows of one network whose retention is over, with their grants and
@@ -545,19 +547,11 @@ pub fn purge_expired(
             .filter(grants::organization_id.eq_any(expired())),
     )
     .execute(conn)?;
-    let expired_ids: Vec<String> = expired().load(conn)?;
-    for chunk in expired_ids.chunks(INSERT_CHUNK) {
-        diesel::delete(
-            organization_networks::table.filter(organization_networks::id.eq_any(chunk)),
-        )
-        .execute(conn)?;
-    }
-    // Members, roles, applications and integrations go with their organizations (ON DELETE
-    // CASCADE); their routing rows keep no foreign key (docs/SCALING.md), so they go here.
-    for (routing, table) in ROUTED_WITH_ORGANIZATION {
+    // Routing rows keep no foreign key (docs/SCALING.md): they go here, before their rows.
+    for (routing, table, owner) in PURGED_ROUTES {
         diesel::sql_query(format!(
             "DELETE FROM {routing} WHERE id IN (SELECT t.id FROM {table} AS t \
-             JOIN organizations AS o ON o.network_id = t.network_id AND o.id = t.organization_id \
+             JOIN organizations AS o ON o.network_id = t.network_id AND o.id = t.{owner} \
              WHERE o.network_id = $1 AND o.purge_after <= $2)"
         ))
         .bind::<Text, _>(network.to_string())
