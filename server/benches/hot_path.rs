@@ -33,11 +33,9 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use orgraph::auth::{TokenKeys, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
-use support::load::{round, Caller, Expected};
+use support::load::{Caller, Tally, Target};
 use support::server::{agent, Server};
-use support::{
-    load_average, median, read_flags, BackendArg, BenchResult, FreshDatabase, Machine, Samples,
-};
+use support::{load_average, BackendArg, BenchResult, FreshDatabase, LoadArgs, Machine};
 
 const USAGE: &str = "usage: hot_path [--backend sqlite|postgres (default sqlite)] [--seconds S \
 (per round and request, default 5)] [--rounds N (default 5)] [--clients N (concurrent \
@@ -51,47 +49,34 @@ const WARM_UP: usize = 200;
 
 struct Args {
     backend: BackendArg,
-    seconds: u64,
-    rounds: usize,
-    clients: usize,
-    workers: u32,
     server: Option<std::path::PathBuf>,
+    load: LoadArgs,
 }
 
 fn args() -> BenchResult<Args> {
-    let mut args = Args {
-        backend: BackendArg::Sqlite,
-        seconds: 5,
-        rounds: 5,
-        clients: 4,
-        workers: 2,
-        server: None,
-    };
-    read_flags(
+    let (mut backend, mut server) = (BackendArg::Sqlite, None);
+    let load = LoadArgs::read_with(
         USAGE,
-        &[],
-        |_| {},
+        LoadArgs {
+            seconds: 5,
+            rounds: 5,
+            clients: 4,
+            workers: 2,
+        },
         |flag, value| {
             match flag {
-                "--backend" => args.backend = BackendArg::parse(&value, USAGE)?,
-                "--seconds" => args.seconds = value.parse()?,
-                "--rounds" => args.rounds = value.parse()?,
-                "--clients" => args.clients = value.parse()?,
-                "--workers" => args.workers = value.parse()?,
-                "--server" => args.server = Some(value.into()),
+                "--backend" => backend = BackendArg::parse(&value, USAGE)?,
+                "--server" => server = Some(value.into()),
                 other => return Err(format!("unknown argument {other}\n{USAGE}").into()),
             }
             Ok(())
         },
     )?;
-    Ok(args)
-}
-
-/// One kind of request: its body, and whether it carries the token.
-struct Kind {
-    label: &'static str,
-    body: Arc<Vec<u8>>,
-    authorization: String,
+    Ok(Args {
+        backend,
+        server,
+        load,
+    })
 }
 
 fn main() -> BenchResult<()> {
@@ -118,7 +103,7 @@ fn main() -> BenchResult<()> {
         &binary,
         &database.server_url(),
         SECRET,
-        Some(args.workers),
+        Some(args.load.workers),
         scratch.path(),
     )?;
     let token = TokenKeys::hs256(SECRET.as_bytes(), DEFAULT_ISSUER, DEFAULT_AUDIENCE)
@@ -151,101 +136,61 @@ fn main() -> BenchResult<()> {
     })
     .to_string()
     .into_bytes();
-    let kinds = [
-        Kind {
-            label: "{ __typename }, no token",
-            body: Arc::new(typename.clone()),
-            authorization: String::new(),
-        },
-        Kind {
-            label: "{ __typename }, token",
-            body: Arc::new(typename),
-            authorization: bearer.clone(),
-        },
-        Kind {
-            label: "one organization, token",
-            body: Arc::new(one_organization),
-            authorization: bearer.clone(),
-        },
+    let server_pid = server.pid().to_string();
+    let target = |label: &str, body: &[u8], authorization: &str| Target {
+        label: label.to_owned(),
+        endpoint: endpoint.clone(),
+        server_pid: server_pid.clone(),
+        authorization: authorization.to_owned(),
+        body: Arc::new(body.to_vec()),
+    };
+    let targets = [
+        target("{ __typename }, no token", &typename, ""),
+        target("{ __typename }, token", &typename, &bearer),
+        target("one organization, token", &one_organization, &bearer),
     ];
 
-    // Each kind's expected answer and statements, then the warm-up.
+    // Each request's expected answer and statements, after the warm-up.
     let mut expected = Vec::new();
-    for kind in &kinds {
-        let caller = Caller {
-            agent: agent(),
-            endpoint: endpoint.clone(),
-            authorization: kind.authorization.clone(),
-        };
-        let (status, text) = caller.send(&kind.body, &[])?;
-        let json: Value = serde_json::from_str(&text)?;
-        if status != 200 || json.get("errors").is_some() {
-            return Err(format!("{}: HTTP {status}: {text:.1000}", kind.label).into());
-        }
-        for _ in 0..WARM_UP {
-            caller.send(&kind.body, &[])?;
-        }
-        let (_, counted) = caller.send(&kind.body, &[("x-orgraph-debug", "statements")])?;
+    for target in &targets {
+        expected.push(target.first_answer(WARM_UP)?);
+        let (_, counted) = target
+            .caller()
+            .send(&target.body, &[("x-orgraph-debug", "statements")])?;
         let counted: Value = serde_json::from_str(&counted)?;
         println!(
             "{}: {} statements once warm",
-            kind.label, counted["extensions"]["statements"]
+            target.label, counted["extensions"]["statements"]
         );
-        expected.push(Expected { text, json });
     }
 
-    let length = Duration::from_secs(args.seconds);
-    let server_pid = server.pid().to_string();
-    let mut rates: Vec<Vec<f64>> = vec![Vec::new(); kinds.len()];
-    let mut latencies: Vec<Vec<Duration>> = vec![Vec::new(); kinds.len()];
-    let mut server_cpu: Vec<Vec<f64>> = vec![Vec::new(); kinds.len()];
-    for r in 0..args.rounds {
-        for k in 0..kinds.len() {
-            let i = (r + k) % kinds.len();
-            let kind = &kinds[i];
-            let done = round(
-                &server_pid,
-                &endpoint,
-                &kind.authorization,
-                &kind.body,
-                &expected[i],
-                args.clients,
-                length,
-            )?;
-            println!(
-                "round {r}: {:<28} {:>6.0} requests/s (server CPU {:.0} µs per request) [load {}]",
-                kind.label,
-                done.rate,
-                done.server_cpu_per_request * 1e6,
-                load_average()
-            );
-            rates[i].push(done.rate);
-            server_cpu[i].push(done.server_cpu_per_request);
-            latencies[i].extend(done.latencies);
+    let length = Duration::from_secs(args.load.seconds);
+    let mut tallies: Vec<Tally> = targets.iter().map(|_| Tally::default()).collect();
+    for r in 0..args.load.rounds {
+        for k in 0..targets.len() {
+            let i = (r + k) % targets.len();
+            let done = targets[i].round(&expected[i], args.load.clients, length)?;
+            println!("round {r}: {:<28} {}", targets[i].label, done.summary());
+            tallies[i].add(done);
         }
     }
 
     println!(
         "\n| request | requests/s (median of {} rounds) | p50 / p99 | server CPU per request |",
-        args.rounds
+        args.load.rounds
     );
     println!("|---|---|---|---|");
-    for (i, kind) in kinds.iter().enumerate() {
-        let samples = Samples::from(std::mem::take(&mut latencies[i]));
+    for (target, tally) in targets.iter().zip(&tallies) {
         println!(
             "| {} | {:.0} ({}) | {} | {:.0} µs |",
-            kind.label,
-            median(&rates[i]),
-            rates[i]
-                .iter()
-                .map(|r| format!("{r:.0}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            samples.short(),
-            median(&server_cpu[i]) * 1e6
+            target.label,
+            tally.median_rate(),
+            tally.rates(),
+            tally.latencies().short(),
+            tally.median_server_cpu() * 1e6
         );
     }
-    let ratio = median(&rates[1]) / median(&rates[0]);
+    let ratio = tallies[1].median_rate() / tallies[0].median_rate();
     println!(
         "\nauthenticated / anonymous `{{ __typename }}`: {:.0} % (target ≥ 80 %: {})",
         ratio * 100.0,

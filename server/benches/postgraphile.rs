@@ -43,11 +43,9 @@ use orgraph::domain::organization::TreeLimits;
 use orgraph::service::seed::SeedOptions;
 use orgraph::service::Services;
 use orgraph::store::Store;
-use support::load::{round, Caller, Expected};
-use support::server::{agent, Server};
-use support::{
-    load_average, median, read_flags, BackendArg, BenchResult, FreshDatabase, Machine, Samples,
-};
+use support::load::{Tally, Target};
+use support::server::Server;
+use support::{load_average, BackendArg, BenchResult, FreshDatabase, LoadArgs, Machine};
 
 const USAGE: &str = "usage: postgraphile [--organizations N (default 100000)] [--seconds S (per \
 round, query and server; default 5)] [--rounds N (default 5)] [--clients N (concurrent keep-alive \
@@ -60,37 +58,31 @@ const WARM_UP: usize = 300;
 
 struct Args {
     organizations: u64,
-    seconds: u64,
-    rounds: usize,
-    clients: usize,
-    workers: u32,
+    load: LoadArgs,
 }
 
 fn args() -> BenchResult<Args> {
-    let mut args = Args {
-        organizations: 100_000,
-        seconds: 5,
-        rounds: 5,
-        clients: 4,
-        workers: 2,
-    };
-    read_flags(
+    let mut organizations = 100_000;
+    let load = LoadArgs::read_with(
         USAGE,
-        &[],
-        |_| {},
+        LoadArgs {
+            seconds: 5,
+            rounds: 5,
+            clients: 4,
+            workers: 2,
+        },
         |flag, value| {
             match flag {
-                "--organizations" => args.organizations = value.parse()?,
-                "--seconds" => args.seconds = value.parse()?,
-                "--rounds" => args.rounds = value.parse()?,
-                "--clients" => args.clients = value.parse()?,
-                "--workers" => args.workers = value.parse()?,
+                "--organizations" => organizations = value.parse()?,
                 other => return Err(format!("unknown argument {other}\n{USAGE}").into()),
             }
             Ok(())
         },
     )?;
-    Ok(args)
+    Ok(Args {
+        organizations,
+        load,
+    })
 }
 
 /// PostGraphile (`serve.mjs` under its own Node 22) on a free loopback port, killed when
@@ -151,16 +143,6 @@ impl Drop for PostGraphile {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// One server answering one query: what it is sent, and how its answer is checked.
-struct Target {
-    query: &'static str,
-    server: &'static str,
-    endpoint: String,
-    pid: String,
-    authorization: String,
-    body: Arc<Vec<u8>>,
 }
 
 /// The answer's one root field with PostGraphile's names made Orgraph's, so that the two
@@ -250,7 +232,7 @@ fn main() -> BenchResult<()> {
         &binary,
         &database_url,
         SECRET,
-        Some(args.workers),
+        Some(args.load.workers),
         scratch.path(),
     )?;
     let postgraphile = PostGraphile::start(&postgraphile_dir, &database_url)?;
@@ -278,8 +260,10 @@ fn main() -> BenchResult<()> {
             &root,
         ),
     ];
+    // Per query, Orgraph's request then PostGraphile's (labelled by server).
+    let labels: Vec<&str> = queries.iter().map(|(label, ..)| *label).collect();
     let mut targets = Vec::new();
-    for (label, ours, theirs, id) in queries {
+    for (_, ours, theirs, id) in queries {
         let body = |query: &str| {
             Arc::new(
                 json!({ "query": query, "variables": { "id": id } })
@@ -288,139 +272,91 @@ fn main() -> BenchResult<()> {
             )
         };
         targets.push(Target {
-            query: label,
-            server: "Orgraph",
+            label: "Orgraph".into(),
             endpoint: format!("{}/graphql", orgraph.base),
-            pid: orgraph.pid().to_string(),
+            server_pid: orgraph.pid().to_string(),
             authorization: format!("Bearer {token}"),
             body: body(ours),
         });
         targets.push(Target {
-            query: label,
-            server: "PostGraphile",
+            label: "PostGraphile".into(),
             endpoint: postgraphile.endpoint.clone(),
-            pid: postgraphile.child.id().to_string(),
+            server_pid: postgraphile.child.id().to_string(),
             authorization: String::new(),
             body: body(theirs),
         });
     }
 
     // Both servers' first answers, reduced to one shape, must hold the same organizations.
-    let mut expected = Vec::new();
-    for target in &targets {
-        let caller = Caller {
-            agent: agent(),
-            endpoint: target.endpoint.clone(),
-            authorization: target.authorization.clone(),
-        };
-        let (status, text) = caller.send(&target.body, &[])?;
-        let json: Value = serde_json::from_str(&text)?;
-        if status != 200 || json.get("errors").is_some() || normalized(&json).is_null() {
-            return Err(format!(
-                "{} to {}: HTTP {status}: {text:.1000}",
-                target.server, target.query
-            )
-            .into());
-        }
-        for _ in 0..WARM_UP {
-            caller.send(&target.body, &[])?;
-        }
-        expected.push(Expected { text, json });
-    }
-    for pair in expected.chunks(2) {
+    let expected = targets
+        .iter()
+        .map(|target| target.first_answer(WARM_UP))
+        .collect::<BenchResult<Vec<_>>>()?;
+    for (label, pair) in labels.iter().zip(expected.chunks(2)) {
         let (ours, theirs) = (normalized(&pair[0].json), normalized(&pair[1].json));
-        if ours != theirs {
+        if ours.is_null() || ours != theirs {
             return Err(format!(
-                "the servers disagree:\n  Orgraph:      {ours}\n  PostGraphile: {theirs}"
+                "{label}: the servers disagree:\n  Orgraph:      {ours}\n  PostGraphile: {theirs}"
             )
             .into());
         }
     }
-    let (_, counted) = Caller {
-        agent: agent(),
-        endpoint: targets[0].endpoint.clone(),
-        authorization: targets[0].authorization.clone(),
-    }
-    .send(&targets[0].body, &[("x-orgraph-debug", "statements")])?;
+    let (_, counted) = targets[0]
+        .caller()
+        .send(&targets[0].body, &[("x-orgraph-debug", "statements")])?;
     let counted: Value = serde_json::from_str(&counted)?;
     println!(
         "answers agree; Orgraph's one-organization read runs {} statements",
         counted["extensions"]["statements"]
     );
 
-    let length = Duration::from_secs(args.seconds);
-    let mut rates: Vec<Vec<f64>> = vec![Vec::new(); targets.len()];
-    let mut latencies: Vec<Vec<Duration>> = vec![Vec::new(); targets.len()];
-    let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); targets.len()];
-    let queries = targets.len() / 2;
-    for r in 0..args.rounds {
-        for q in 0..queries {
-            let query = (r + q) % queries;
+    let length = Duration::from_secs(args.load.seconds);
+    let mut tallies: Vec<Tally> = targets.iter().map(|_| Tally::default()).collect();
+    for r in 0..args.load.rounds {
+        for q in 0..labels.len() {
+            let query = (r + q) % labels.len();
             // Which server goes first alternates from round to round.
             for side in [r % 2, 1 - r % 2] {
                 let i = query * 2 + side;
-                let target = &targets[i];
-                let done = round(
-                    &target.pid,
-                    &target.endpoint,
-                    &target.authorization,
-                    &target.body,
-                    &expected[i],
-                    args.clients,
-                    length,
-                )?;
+                let done = targets[i].round(&expected[i], args.load.clients, length)?;
                 println!(
-                    "round {r}: {:<45} {:<12} {:>6.0} requests/s, p50/p99 {} (server CPU {:.0} µs per request) [load {}]",
-                    target.query,
-                    target.server,
-                    done.rate,
-                    Samples::from(done.latencies.clone()).short(),
-                    done.server_cpu_per_request * 1e6,
-                    load_average()
+                    "round {r}: {:<45} {:<12} {}",
+                    labels[query],
+                    targets[i].label,
+                    done.summary()
                 );
-                rates[i].push(done.rate);
-                cpu[i].push(done.server_cpu_per_request);
-                latencies[i].extend(done.latencies);
+                tallies[i].add(done);
             }
         }
     }
 
     println!(
         "\n| query | server | requests/s (median of {} rounds) | p50 / p99 | server CPU per request |",
-        args.rounds
+        args.load.rounds
     );
     println!("|---|---|---|---|---|");
-    let mut verdicts = Vec::new();
-    for (i, target) in targets.iter().enumerate() {
-        let samples = Samples::from(std::mem::take(&mut latencies[i]));
+    for (i, (target, tally)) in targets.iter().zip(&tallies).enumerate() {
         println!(
             "| {} | {} | {:.0} ({}) | {} | {:.0} µs |",
-            target.query,
-            target.server,
-            median(&rates[i]),
-            rates[i]
-                .iter()
-                .map(|r| format!("{r:.0}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            samples.short(),
-            median(&cpu[i]) * 1e6
+            labels[i / 2],
+            target.label,
+            tally.median_rate(),
+            tally.rates(),
+            tally.latencies().short(),
+            tally.median_server_cpu() * 1e6
         );
-        if target.server == "Orgraph" {
-            let (p50, p99) = (samples.p50(), samples.p99());
-            let ratio = median(&rates[i]) / median(&rates[i + 1]);
-            verdicts.push(format!(
-                "{}: {ratio:.2}× PostGraphile's requests/s (target ≥ 1.5×: {}); p99 {:.1}× p50 (target ≤ 2×: {})",
-                target.query,
-                if ratio >= 1.5 { "met" } else { "missed" },
-                p99.as_secs_f64() / p50.as_secs_f64(),
-                if p99 <= p50 * 2 { "met" } else { "missed" }
-            ));
-        }
     }
     println!();
-    for verdict in verdicts {
-        println!("{verdict}");
+    for (label, pair) in labels.iter().zip(tallies.chunks(2)) {
+        let samples = pair[0].latencies();
+        let (p50, p99) = (samples.p50(), samples.p99());
+        let ratio = pair[0].median_rate() / pair[1].median_rate();
+        println!(
+            "{label}: {ratio:.2}× PostGraphile's requests/s (target ≥ 1.5×: {}); p99 {:.1}× p50 (target ≤ 2×: {})",
+            if ratio >= 1.5 { "met" } else { "missed" },
+            p99.as_secs_f64() / p50.as_secs_f64(),
+            if p99 <= p50 * 2 { "met" } else { "missed" }
+        );
     }
     drop(postgraphile);
     drop(orgraph);

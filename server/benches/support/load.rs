@@ -203,3 +203,109 @@ impl Caller {
         Ok(answer["data"].take())
     }
 }
+
+/// What a load benchmark sends again and again, and to which server.
+pub struct Target {
+    pub label: String,
+    pub endpoint: String,
+    /// The server's process, whose CPU time a round reads.
+    pub server_pid: String,
+    /// Empty for none.
+    pub authorization: String,
+    pub body: Arc<Vec<u8>>,
+}
+
+impl Target {
+    pub fn caller(&self) -> Caller {
+        Caller {
+            agent: agent(),
+            endpoint: self.endpoint.clone(),
+            authorization: self.authorization.clone(),
+        }
+    }
+
+    /// The first answer, which must be HTTP 200 without errors and which every later answer
+    /// must equal; then `warm_up` more, not recorded.
+    pub fn first_answer(&self, warm_up: usize) -> BenchResult<Expected> {
+        let caller = self.caller();
+        let (status, text) = caller.send(&self.body, &[])?;
+        let json: Value = serde_json::from_str(&text)?;
+        if status != 200 || json.get("errors").is_some() {
+            return Err(format!("{}: HTTP {status}: {text:.1000}", self.label).into());
+        }
+        for _ in 0..warm_up {
+            caller.send(&self.body, &[])?;
+        }
+        Ok(Expected { text, json })
+    }
+
+    /// `clients` keep-alive clients sending it for `length`.
+    pub fn round(
+        &self,
+        expected: &Expected,
+        clients: usize,
+        length: Duration,
+    ) -> BenchResult<Round> {
+        round(
+            &self.server_pid,
+            &self.endpoint,
+            &self.authorization,
+            &self.body,
+            expected,
+            clients,
+            length,
+        )
+    }
+}
+
+impl Round {
+    /// Rate, latencies and the server's CPU per request, for a round's line.
+    pub fn summary(&self) -> String {
+        format!(
+            "{:>6.0} requests/s, {} (server CPU {:.0} µs per request) [load {}]",
+            self.rate,
+            super::Samples::from(self.latencies.clone()).short(),
+            self.server_cpu_per_request * 1e6,
+            super::load_average()
+        )
+    }
+}
+
+/// A target's rounds, gathered.
+#[derive(Default)]
+pub struct Tally {
+    rates: Vec<f64>,
+    server_cpu: Vec<f64>,
+    latencies: Vec<Duration>,
+}
+
+impl Tally {
+    pub fn add(&mut self, done: Round) {
+        self.rates.push(done.rate);
+        self.server_cpu.push(done.server_cpu_per_request);
+        self.latencies.extend(done.latencies);
+    }
+
+    pub fn median_rate(&self) -> f64 {
+        super::median(&self.rates)
+    }
+
+    /// Seconds of the server's CPU per request, median over the rounds.
+    pub fn median_server_cpu(&self) -> f64 {
+        super::median(&self.server_cpu)
+    }
+
+    /// Every round's rate, in order: "2932, 2810, …".
+    pub fn rates(&self) -> String {
+        self.rates
+            .iter()
+            .map(|r| format!("{r:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Every request's latency over all rounds.
+    pub fn latencies(&self) -> super::Samples {
+        super::Samples::from(self.latencies.clone())
+    }
+}

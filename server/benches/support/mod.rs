@@ -77,6 +77,17 @@ pub struct LoadArgs {
 impl LoadArgs {
     /// Reads `--seconds --rounds --clients --workers` over `defaults`.
     pub fn read(usage: &str, defaults: Self) -> BenchResult<Self> {
+        Self::read_with(usage, defaults, |other, _| {
+            Err(format!("unknown argument {other}\n{usage}").into())
+        })
+    }
+
+    /// [`Self::read`], with the benchmark's own flags handed to `other`.
+    pub fn read_with(
+        usage: &str,
+        defaults: Self,
+        mut other: impl FnMut(&str, String) -> BenchResult<()>,
+    ) -> BenchResult<Self> {
         let mut args = defaults;
         read_flags(
             usage,
@@ -88,7 +99,7 @@ impl LoadArgs {
                     "--rounds" => args.rounds = value.parse()?,
                     "--clients" => args.clients = value.parse()?,
                     "--workers" => args.workers = value.parse()?,
-                    other => return Err(format!("unknown argument {other}\n{usage}").into()),
+                    flag => other(flag, value)?,
                 }
                 Ok(())
             },
